@@ -1,0 +1,140 @@
+// One atomic commit of many file writes and deletes on a branch. Everything is computed first and then applied through
+// Repository.apply in the same synchronous step as the compare-and-swap on the branch, so a commit never half-happens.
+import { conflict, invalid } from '../errors.js';
+import {
+  FileMode, Identity, MODE_TREE, ObjectId, TreeEntry, encodeCommit, encodeTree, hashObject,
+} from '../git/objects.js';
+import { pathProblem, shortRefProblem } from '../git/refname.js';
+import { readTree } from '../git/tree-path.js';
+import { Repository, StoredObject } from '../store/repository.js';
+import { normaliseMessage } from './identity.js';
+import { readCommit } from './resolve.js';
+
+export interface FileWrite {
+  path: string;
+  content: Buffer;
+  mode: FileMode;
+}
+
+export interface CommitInput {
+  branch: string;
+  message: string;
+  author: Identity;
+  committer: Identity;
+  files: FileWrite[];
+  deletes: string[];
+  /** When given, the branch must currently be at this commit (null: must not exist yet). */
+  expectedHead?: ObjectId | null;
+}
+
+export interface CommitResult {
+  sha: ObjectId;
+  tree: ObjectId;
+  parents: ObjectId[];
+  branch: string;
+  seq: number;
+}
+
+type Op = { kind: 'write'; file: FileWrite } | { kind: 'delete'; path: string };
+
+export function createCommit(repo: Repository, input: CommitInput): CommitResult {
+  const branchProblem = shortRefProblem(input.branch, 'refs/heads/');
+  if (branchProblem) throw invalid('invalid_ref_name', `branch ${JSON.stringify(input.branch)} ${branchProblem}`);
+  if (input.files.length === 0 && input.deletes.length === 0) throw invalid('empty_commit', 'files and deletes are both empty');
+  const message = normaliseMessage(input.message);
+  const ops = collectOps(input);
+
+  const ref = `refs/heads/${input.branch}`;
+  const current = repo.getRef(ref) ?? null;
+  if (input.expectedHead !== undefined && input.expectedHead !== current) {
+    throw conflict('head_moved', `branch ${input.branch} is at ${current ?? 'nothing'}, expected ${input.expectedHead ?? 'nothing'}`, {
+      current,
+    });
+  }
+  const parentTree = current ? readCommit(repo, current).tree : undefined;
+  const pending = new Map<ObjectId, StoredObject>();
+  const tree = buildTree(repo, pending, parentTree, ops, '') ?? storeObject(pending, 'tree', Buffer.alloc(0));
+  const parents = current ? [current] : [];
+  const sha = storeObject(pending, 'commit', encodeCommit({
+    tree, parents, author: input.author, committer: input.committer, extraHeaders: [], message,
+  }));
+  const objects = [...pending.values()].filter((o) => !repo.objects.has(o.id));
+  const change = repo.apply(objects, [{ name: ref, old: current, new: sha }]);
+  return { sha, tree, parents, branch: input.branch, seq: change.seq };
+}
+
+function collectOps(input: CommitInput): Map<string, Op> {
+  const ops = new Map<string, Op>();
+  const add = (path: string, op: Op) => {
+    const problem = pathProblem(path);
+    if (problem) throw invalid('invalid_path', `path ${JSON.stringify(path)} ${problem}`);
+    if (ops.has(path)) throw invalid('duplicate_path', `path ${JSON.stringify(path)} appears more than once`);
+    ops.set(path, op);
+  };
+  for (const path of input.deletes) add(path, { kind: 'delete', path });
+  for (const file of input.files) add(file.path, { kind: 'write', file });
+  // A path written as a file cannot also be a directory of another written path.
+  for (const [path, op] of ops) {
+    if (op.kind !== 'write') continue;
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      const prefix = path.slice(0, i);
+      if (ops.get(prefix)?.kind === 'write') throw invalid('path_conflict', `${prefix} is written both as a file and as a directory`);
+    }
+  }
+  return ops;
+}
+
+function storeObject(pending: Map<ObjectId, StoredObject>, type: StoredObject['type'], data: Buffer): ObjectId {
+  const id = hashObject(type, data);
+  pending.set(id, { id, type, data });
+  return id;
+}
+
+/** Applies `ops` (paths relative to this tree) to `treeId`; returns the new tree id, or undefined when it ends up empty. */
+function buildTree(
+  repo: Repository, pending: Map<ObjectId, StoredObject>, treeId: ObjectId | undefined, ops: Map<string, Op>, prefix: string,
+): ObjectId | undefined {
+  const entries = new Map<string, TreeEntry>();
+  if (treeId) for (const e of readTree(repo.objects, treeId)) entries.set(e.name, e);
+
+  const direct: Op[] = [];
+  const nested = new Map<string, Map<string, Op>>();
+  for (const [path, op] of ops) {
+    const slash = path.indexOf('/');
+    if (slash < 0) {
+      direct.push(op);
+      continue;
+    }
+    const head = path.slice(0, slash);
+    let sub = nested.get(head);
+    if (!sub) nested.set(head, (sub = new Map()));
+    sub.set(path.slice(slash + 1), op);
+  }
+  // Deletes first, so "delete a, write a/b" replaces a file by a directory in one commit.
+  for (const op of direct) {
+    if (op.kind !== 'delete') continue;
+    const name = op.path.slice(op.path.lastIndexOf('/') + 1);
+    if (!entries.delete(name)) throw invalid('path_not_found', `cannot delete ${prefix}${name}: no such path`);
+  }
+  for (const op of direct) {
+    if (op.kind !== 'write') continue;
+    const name = op.file.path.slice(op.file.path.lastIndexOf('/') + 1);
+    if (entries.get(name)?.mode === MODE_TREE) {
+      throw invalid('path_conflict', `cannot write file ${prefix}${name}: it is a directory (delete it in the same commit to replace it)`);
+    }
+    entries.set(name, { name, mode: op.file.mode, id: storeObject(pending, 'blob', op.file.content) });
+  }
+  for (const [name, sub] of nested) {
+    const existing = entries.get(name);
+    if (existing && existing.mode !== MODE_TREE) {
+      const writes = [...sub.values()].some((o) => o.kind === 'write');
+      if (writes) throw invalid('path_conflict', `cannot write under ${prefix}${name}: it is a file (delete it in the same commit to replace it)`);
+      throw invalid('path_not_found', `cannot delete under ${prefix}${name}: it is a file`);
+    }
+    const subtree = buildTree(repo, pending, existing?.id, sub, `${prefix}${name}/`);
+    if (subtree === undefined) entries.delete(name);
+    else entries.set(name, { name, mode: MODE_TREE, id: subtree });
+  }
+  if (entries.size === 0) return undefined;
+  return storeObject(pending, 'tree', encodeTree([...entries.values()]));
+}

@@ -1,0 +1,61 @@
+// Merging `head` into branch `base`: nothing to do, a fast-forward, or a true two-parent merge commit from a 3-way merge.
+// On conflict nothing is written and the caller gets the conflicting paths.
+import { conflict } from '../errors.js';
+import { Identity, ObjectId, encodeCommit } from '../git/objects.js';
+import { isAncestor, mergeBases } from '../git/merge-base.js';
+import { mergeTrees } from '../git/merge.js';
+import { Repository } from '../store/repository.js';
+import { normaliseMessage } from './identity.js';
+import { PendingObjects } from './overlay.js';
+import { readCommit, resolveCommit } from './resolve.js';
+import { getBranch } from './refs.js';
+
+export interface MergeInput {
+  base: string;
+  head: string;
+  message?: string;
+  author: Identity;
+  committer: Identity;
+  /** Refuse to fast-forward, always create a merge commit (like --no-ff). */
+  noFastForward?: boolean;
+}
+
+export interface MergeResult {
+  status: 'up_to_date' | 'fast_forward' | 'merged';
+  sha: ObjectId;
+  branch: string;
+  parents: ObjectId[];
+  seq?: number;
+}
+
+export function merge(repo: Repository, input: MergeInput): MergeResult {
+  const branch = getBranch(repo, input.base);
+  const ref = `refs/heads/${input.base}`;
+  const baseId = branch.sha;
+  const headId = resolveCommit(repo, input.head);
+  const objects = repo.objects;
+  if (isAncestor(objects, headId, baseId)) {
+    return { status: 'up_to_date', sha: baseId, branch: input.base, parents: readCommit(repo, baseId).parents };
+  }
+  if (!input.noFastForward && isAncestor(objects, baseId, headId)) {
+    const change = repo.apply([], [{ name: ref, old: baseId, new: headId }]);
+    return { status: 'fast_forward', sha: headId, branch: input.base, parents: readCommit(repo, headId).parents, seq: change.seq };
+  }
+  const mb = mergeBases(objects, baseId, headId)[0];
+  const pending = new PendingObjects(objects);
+  const result = mergeTrees(
+    pending, pending, mb ? readCommit(repo, mb).tree : undefined, readCommit(repo, baseId).tree, readCommit(repo, headId).tree,
+  );
+  if (!result.clean) {
+    throw conflict('merge_conflict', `merging ${input.head} into ${input.base} conflicts in ${result.conflicts.length} path(s)`, {
+      conflicts: result.conflicts,
+    });
+  }
+  const message = normaliseMessage(input.message ?? `Merge ${input.head} into ${input.base}`);
+  const parents = [baseId, headId];
+  const sha = pending.writeObject('commit', encodeCommit({
+    tree: result.tree, parents, author: input.author, committer: input.committer, extraHeaders: [], message,
+  }));
+  const change = repo.apply(pending.objects(), [{ name: ref, old: baseId, new: sha }]);
+  return { status: 'merged', sha, branch: input.base, parents, seq: change.seq };
+}

@@ -1,0 +1,233 @@
+// Git's object model in its exact canonical encoding: ids are SHA-1 over "<type> <size>\0<data>",
+// byte-for-byte what `git hash-object` computes.
+import { createHash } from 'node:crypto';
+
+export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
+/** 40 lowercase hex characters. */
+export type ObjectId = string;
+
+export interface GitObject {
+  type: ObjectType;
+  data: Buffer;
+}
+
+/** Anything objects can be read from: a repository, a pack being indexed, a test fixture. */
+export interface ObjectReader {
+  readObject(id: ObjectId): GitObject | undefined;
+}
+
+export const OBJECT_TYPES: readonly ObjectType[] = ['blob', 'tree', 'commit', 'tag'];
+export const ZERO_ID: ObjectId = '0'.repeat(40);
+const HEX40 = /^[0-9a-f]{40}$/;
+
+export class GitFormatError extends Error {
+  override name = 'GitFormatError';
+}
+
+export function isObjectId(s: string): boolean {
+  return HEX40.test(s);
+}
+
+export function objectHeader(type: ObjectType, size: number): Buffer {
+  return Buffer.from(`${type} ${size}\0`, 'latin1');
+}
+
+export function hashObject(type: ObjectType, data: Buffer): ObjectId {
+  return createHash('sha1').update(objectHeader(type, data.length)).update(data).digest('hex');
+}
+
+// ---------------------------------------------------------------- trees
+
+export type FileMode = '100644' | '100755' | '120000' | '40000' | '160000';
+export const MODE_FILE: FileMode = '100644';
+export const MODE_EXEC: FileMode = '100755';
+export const MODE_SYMLINK: FileMode = '120000';
+export const MODE_TREE: FileMode = '40000';
+export const MODE_GITLINK: FileMode = '160000';
+
+export interface TreeEntry {
+  mode: FileMode;
+  name: string;
+  id: ObjectId;
+}
+
+export function entryKind(mode: FileMode): 'blob' | 'tree' | 'commit' {
+  if (mode === MODE_TREE) return 'tree';
+  if (mode === MODE_GITLINK) return 'commit';
+  return 'blob';
+}
+
+/** Git orders tree entries by name bytes, with a directory compared as if its name ended in '/'. */
+export function compareTreeEntries(a: TreeEntry, b: TreeEntry): number {
+  const an = Buffer.from(a.mode === MODE_TREE ? a.name + '/' : a.name, 'utf8');
+  const bn = Buffer.from(b.mode === MODE_TREE ? b.name + '/' : b.name, 'utf8');
+  return Buffer.compare(an, bn);
+}
+
+export function encodeTree(entries: readonly TreeEntry[]): Buffer {
+  const sorted = [...entries].sort(compareTreeEntries);
+  const parts: Buffer[] = [];
+  for (const e of sorted) {
+    parts.push(Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.id, 'hex'));
+  }
+  return Buffer.concat(parts);
+}
+
+const MODES = new Set<string>(['100644', '100755', '120000', '40000', '160000']);
+// Old repositories may carry legacy modes; git normalises them on read the same way.
+function normaliseMode(raw: string): FileMode {
+  if (MODES.has(raw)) return raw as FileMode;
+  if (raw === '040000') return MODE_TREE;
+  if (/^100[0-7]{3}$/.test(raw)) return (parseInt(raw.slice(3), 8) & 0o111) !== 0 ? MODE_EXEC : MODE_FILE;
+  throw new GitFormatError(`invalid tree entry mode ${JSON.stringify(raw)}`);
+}
+
+export function decodeTree(data: Buffer): TreeEntry[] {
+  const entries: TreeEntry[] = [];
+  let i = 0;
+  while (i < data.length) {
+    const sp = data.indexOf(0x20, i);
+    const nul = sp < 0 ? -1 : data.indexOf(0, sp);
+    if (sp < 0 || nul < 0 || nul + 21 > data.length) throw new GitFormatError('truncated tree entry');
+    const mode = normaliseMode(data.toString('latin1', i, sp));
+    const name = data.toString('utf8', sp + 1, nul);
+    const id = data.toString('hex', nul + 1, nul + 21);
+    entries.push({ mode, name, id });
+    i = nul + 21;
+  }
+  return entries;
+}
+
+// ---------------------------------------------------------------- identities
+
+export interface Identity {
+  name: string;
+  email: string;
+  /** Seconds since the epoch. */
+  timestamp: number;
+  /** Git's "+hhmm" / "-hhmm". */
+  timezone: string;
+}
+
+export function formatIdentity(p: Identity): string {
+  return `${p.name} <${p.email}> ${p.timestamp} ${p.timezone}`;
+}
+
+export function parseIdentity(s: string): Identity {
+  const m = /^(.*?) ?<([^>]*)> (-?\d+) ([+-]\d{4})$/.exec(s);
+  if (!m) throw new GitFormatError(`invalid identity line ${JSON.stringify(s)}`);
+  return { name: m[1], email: m[2], timestamp: Number(m[3]), timezone: m[4] };
+}
+
+/** Converts a Date-like ISO string with offset (or Z) to a git identity time. */
+export function identityTime(iso: string | undefined, now: Date = new Date()): { timestamp: number; timezone: string } {
+  if (iso === undefined) return { timestamp: Math.floor(now.getTime() / 1000), timezone: '+0000' };
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new GitFormatError(`invalid date ${JSON.stringify(iso)}`);
+  const m = /([+-])(\d{2}):?(\d{2})$/.exec(iso);
+  const timezone = m && !/Z$/i.test(iso) ? `${m[1]}${m[2]}${m[3]}` : '+0000';
+  return { timestamp: Math.floor(ms / 1000), timezone };
+}
+
+// ---------------------------------------------------------------- commits and tags
+
+export interface Commit {
+  tree: ObjectId;
+  parents: ObjectId[];
+  author: Identity;
+  committer: Identity;
+  /** Headers git does not interpret here (gpgsig, encoding, mergetag), kept verbatim so ids survive a round trip. */
+  extraHeaders: [string, string][];
+  message: string;
+}
+
+export interface Tag {
+  object: ObjectId;
+  type: ObjectType;
+  tag: string;
+  tagger?: Identity;
+  extraHeaders: [string, string][];
+  message: string;
+}
+
+function encodeHeaderValue(key: string, value: string): string {
+  return `${key} ${value.replace(/\n/g, '\n ')}\n`;
+}
+
+export function encodeCommit(c: Commit): Buffer {
+  let s = `tree ${c.tree}\n`;
+  for (const p of c.parents) s += `parent ${p}\n`;
+  s += `author ${formatIdentity(c.author)}\n`;
+  s += `committer ${formatIdentity(c.committer)}\n`;
+  for (const [k, v] of c.extraHeaders) s += encodeHeaderValue(k, v);
+  s += `\n${c.message}`;
+  return Buffer.from(s, 'utf8');
+}
+
+export function encodeTag(t: Tag): Buffer {
+  let s = `object ${t.object}\ntype ${t.type}\ntag ${t.tag}\n`;
+  if (t.tagger) s += `tagger ${formatIdentity(t.tagger)}\n`;
+  for (const [k, v] of t.extraHeaders) s += encodeHeaderValue(k, v);
+  s += `\n${t.message}`;
+  return Buffer.from(s, 'utf8');
+}
+
+function parseHeaders(data: Buffer): { headers: [string, string][]; message: string } {
+  const text = data.toString('utf8');
+  const end = text.indexOf('\n\n');
+  const head = end < 0 ? text : text.slice(0, end);
+  const message = end < 0 ? '' : text.slice(end + 2);
+  const headers: [string, string][] = [];
+  for (const line of head.split('\n')) {
+    if (line === '') continue;
+    if (line.startsWith(' ') && headers.length > 0) {
+      headers[headers.length - 1][1] += '\n' + line.slice(1);
+      continue;
+    }
+    const sp = line.indexOf(' ');
+    if (sp <= 0) throw new GitFormatError(`invalid header line ${JSON.stringify(line)}`);
+    headers.push([line.slice(0, sp), line.slice(sp + 1)]);
+  }
+  return { headers, message };
+}
+
+export function decodeCommit(data: Buffer): Commit {
+  const { headers, message } = parseHeaders(data);
+  let tree: string | undefined;
+  const parents: ObjectId[] = [];
+  let author: Identity | undefined;
+  let committer: Identity | undefined;
+  const extraHeaders: [string, string][] = [];
+  for (const [k, v] of headers) {
+    if (k === 'tree' && tree === undefined) tree = v;
+    else if (k === 'parent') parents.push(v);
+    else if (k === 'author' && !author) author = parseIdentity(v);
+    else if (k === 'committer' && !committer) committer = parseIdentity(v);
+    else extraHeaders.push([k, v]);
+  }
+  if (!tree || !isObjectId(tree) || !author || !committer || parents.some((p) => !isObjectId(p))) {
+    throw new GitFormatError('malformed commit object');
+  }
+  return { tree, parents, author, committer, extraHeaders, message };
+}
+
+export function decodeTag(data: Buffer): Tag {
+  const { headers, message } = parseHeaders(data);
+  const get = (k: string) => headers.find(([hk]) => hk === k)?.[1];
+  const object = get('object');
+  const type = get('type') as ObjectType | undefined;
+  const tag = get('tag');
+  const taggerLine = get('tagger');
+  if (!object || !isObjectId(object) || !type || !OBJECT_TYPES.includes(type) || tag === undefined) {
+    throw new GitFormatError('malformed tag object');
+  }
+  const known = new Set(['object', 'type', 'tag', 'tagger']);
+  return {
+    object,
+    type,
+    tag,
+    tagger: taggerLine ? parseIdentity(taggerLine) : undefined,
+    extraHeaders: headers.filter(([k]) => !known.has(k)),
+    message,
+  };
+}

@@ -1,0 +1,160 @@
+// Unified diffs byte-for-byte like `git diff`: git's headers, path quoting, hunk layout and
+// function-name hunk headers, over line-diff.ts's git-identical line diff.
+import { GitFormatError, type FileMode, type ObjectId, type ObjectReader } from './objects.js';
+import { diffRecords, splitLines, type LineChange } from './line-diff.js';
+import { fileType, type FileChange } from './tree-diff.js';
+
+export interface PatchOptions {
+  /** Lines of context around each change (git's -U); default 3. */
+  context?: number;
+  /** Hex digits of ids on the `index` line; default 7, 40 is `--full-index`. Git may print more
+   *  digits when 7 are ambiguous in its repository; this formatter has no repository to ask. */
+  abbrev?: number;
+}
+
+/** Git treats content as binary when a NUL occurs in its first 8000 bytes. */
+export function isBinary(data: Buffer): boolean {
+  return data.subarray(0, 8000).includes(0);
+}
+
+// ---------------------------------------------------------------- hunks
+
+/** Git's default hunk-header function line: the nearest line above the hunk starting with a letter, '_' or '$'. */
+function functionLine(lines: readonly string[], before: number): string {
+  for (let i = before - 1; i >= 0; i--) {
+    if (/^[A-Za-z_$]/.test(lines[i])) return lines[i].slice(0, 80).replace(/[ \t\n\r]+$/, '');
+  }
+  return '';
+}
+
+function range(start: number, count: number): string {
+  return `${count === 0 ? start - 1 : start}${count === 1 ? '' : `,${count}`}`;
+}
+
+function record(prefix: string, line: string): string {
+  return line.endsWith('\n') ? prefix + line : `${prefix}${line}\n\\ No newline at end of file\n`;
+}
+
+/** Hunks in git's layout (xdl_emit_diff): changes closer than 2*context lines share a hunk. */
+export function formatHunks(a: readonly string[], b: readonly string[], changes: readonly LineChange[], context = 3): string {
+  let out = '';
+  for (let h = 0; h < changes.length; ) {
+    let e = h;
+    while (e + 1 < changes.length && changes[e + 1].i1 - (changes[e].i1 + changes[e].chg1) <= 2 * context) e++;
+    const first = changes[h];
+    const last = changes[e];
+    const s1 = Math.max(first.i1 - context, 0);
+    const s2 = Math.max(first.i2 - context, 0);
+    const post = Math.min(context, a.length - (last.i1 + last.chg1), b.length - (last.i2 + last.chg2));
+    const e1 = last.i1 + last.chg1 + post;
+    const e2 = last.i2 + last.chg2 + post;
+    const fn = functionLine(a, s1);
+    out += `@@ -${range(s1 + 1, e1 - s1)} +${range(s2 + 1, e2 - s2)} @@${fn ? ' ' + fn : ''}\n`;
+    let k = s1;
+    for (let c = h; c <= e; c++) {
+      const ch = changes[c];
+      for (; k < ch.i1; k++) out += record(' ', a[k]);
+      for (let i = ch.i1; i < ch.i1 + ch.chg1; i++) out += record('-', a[i]);
+      for (let i = ch.i2; i < ch.i2 + ch.chg2; i++) out += record('+', b[i]);
+      k = ch.i1 + ch.chg1;
+    }
+    for (; k < e1; k++) out += record(' ', a[k]);
+    h = e + 1;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- file headers
+
+const ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 0x22: '"', 0x5c: '\\' };
+
+/** Git's C-style path quoting with core.quotePath on: control bytes, '"', '\\' and non-ASCII bytes force quotes. */
+export function quotePath(path: string): string {
+  const bytes = Buffer.from(path, 'utf8');
+  if (!bytes.some((c) => c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f)) return path;
+  let out = '"';
+  for (const c of bytes) {
+    if (ESCAPES[c] !== undefined) out += '\\' + ESCAPES[c];
+    else if (c < 0x20 || c >= 0x7f) out += '\\' + c.toString(8).padStart(3, '0');
+    else out += String.fromCharCode(c);
+  }
+  return out + '"';
+}
+
+interface Version {
+  mode: FileMode;
+  id: ObjectId;
+}
+
+function content(reader: ObjectReader, s: Version | undefined): Buffer {
+  if (!s) return Buffer.alloc(0);
+  // Without --submodule git shows a gitlink as this one-line pseudo file.
+  if (fileType(s.mode) === 'gitlink') return Buffer.from(`Subproject commit ${s.id}\n`);
+  const obj = reader.readObject(s.id);
+  if (!obj) throw new GitFormatError(`missing blob ${s.id}`);
+  if (obj.type !== 'blob') throw new GitFormatError(`object ${s.id} is a ${obj.type}, expected a blob`);
+  return obj.data;
+}
+
+/** One file's diff as a byte string (latin1: one char per byte, so any encoding passes through). */
+function filePatch(reader: ObjectReader, path: string, old: Version | undefined, neu: Version | undefined, context: number, abbrev: number): string {
+  if (!old && !neu) return '';
+  if (old && neu && old.id === neu.id && old.mode === neu.mode) return '';
+  const aName = quotePath('a/' + path);
+  const bName = quotePath('b/' + path);
+  let out = `diff --git ${aName} ${bName}\n`;
+  if (!old) out += `new file mode ${neu?.mode}\n`;
+  else if (!neu) out += `deleted file mode ${old.mode}\n`;
+  else if (old.mode !== neu.mode) out += `old mode ${old.mode}\nnew mode ${neu.mode}\n`;
+  const oldId = old?.id ?? '0'.repeat(40);
+  const newId = neu?.id ?? '0'.repeat(40);
+  if (oldId !== newId) {
+    const mode = old && neu && old.mode === neu.mode ? ` ${old.mode}` : '';
+    out += `index ${oldId.slice(0, abbrev)}..${newId.slice(0, abbrev)}${mode}\n`;
+  }
+  const x = content(reader, old);
+  const y = content(reader, neu);
+  const aLabel = old ? aName : '/dev/null';
+  const bLabel = neu ? bName : '/dev/null';
+  if (isBinary(x) || isBinary(y)) {
+    if (!x.equals(y)) out += `Binary files ${aLabel} and ${bLabel} differ\n`;
+    return out;
+  }
+  const a = splitLines(x.toString('latin1'));
+  const b = splitLines(y.toString('latin1'));
+  const changes = diffRecords(a, b);
+  if (changes.length === 0) return out;
+  // Git ends a label containing a space with a tab so tools can find where the name stops.
+  const tab = (l: string) => (l.includes(' ') ? '\t' : '');
+  out += `--- ${aLabel}${tab(aLabel)}\n+++ ${bLabel}${tab(bLabel)}\n`;
+  return out + formatHunks(a, b, changes, context);
+}
+
+/** The unified diff of `changes` as raw bytes, exactly as git would write them. */
+export function formatPatchBuffer(reader: ObjectReader, changes: readonly FileChange[], opts: PatchOptions = {}): Buffer {
+  const context = opts.context ?? 3;
+  const abbrev = opts.abbrev ?? 7;
+  if (!Number.isInteger(context) || context < 0) throw new RangeError(`invalid context ${context}`);
+  if (!Number.isInteger(abbrev) || abbrev < 4 || abbrev > 40) throw new RangeError(`invalid abbrev ${abbrev}`);
+  let out = '';
+  for (const c of changes) {
+    const old = c.oldId && c.oldMode ? { mode: c.oldMode, id: c.oldId } : undefined;
+    const neu = c.newId && c.newMode ? { mode: c.newMode, id: c.newId } : undefined;
+    if (old && neu && fileType(old.mode) !== fileType(neu.mode)) {
+      // Like git, a type change (file <-> symlink <-> gitlink) is shown as a deletion then a creation.
+      out += filePatch(reader, c.path, old, undefined, context, abbrev);
+      out += filePatch(reader, c.path, undefined, neu, context, abbrev);
+    } else {
+      out += filePatch(reader, c.path, old, neu, context, abbrev);
+    }
+  }
+  return Buffer.from(out, 'latin1');
+}
+
+/**
+ * Unified diff text in git's format (`git diff --no-renames`). Content that is not valid UTF-8
+ * is replaced by U+FFFD in this string form; use formatPatchBuffer for the exact bytes.
+ */
+export function formatPatch(reader: ObjectReader, changes: readonly FileChange[], opts: PatchOptions = {}): string {
+  return formatPatchBuffer(reader, changes, opts).toString('utf8');
+}

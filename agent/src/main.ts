@@ -1,0 +1,54 @@
+// Standalone agent: configuration from the environment, repositories in memory backed by the local-disk tier, REST on
+// GOVC_HTTP_ADDR. Stops cleanly on SIGTERM/SIGINT (finishes in-flight requests, closes journals).
+import { readFileSync } from 'node:fs';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { LocalDiskPersistence } from './persistence/local-disk.js';
+import { RepositoryStore } from './store/repository-store.js';
+import { createHttpServer } from './transports/http/server.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`govc-agent: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel);
+  const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const store = new RepositoryStore();
+  let ready = false;
+  let persistence: LocalDiskPersistence | undefined;
+  if (config.dataDir !== '') {
+    persistence = new LocalDiskPersistence(config.dataDir, log);
+    const started = Date.now();
+    const report = persistence.loadInto(store);
+    log.info('loaded repositories from disk', { dataDir: config.dataDir, ...report, ms: Date.now() - started });
+  }
+  const app = await createHttpServer({ store, log, bodyLimit: config.bodyLimit, isReady: () => ready, version });
+  await app.listen({ host: config.http.host, port: config.http.port });
+  ready = true;
+  log.info('agent listening', { http: `${config.http.host}:${config.http.port}`, dataDir: config.dataDir || '(memory only)', version });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    ready = false;
+    log.info('stopping', { signal });
+    await app.close();
+    persistence?.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`govc-agent: fatal: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+// Binary encoding of a Change, shared by the on-disk journal (and, later, the replication stream):
+// [u8 version][f64 seq][u32 objectCount] { [u8 type][20-byte id][u32 length][data] }* [u32 jsonLength][json {refs, meta}]
+import { GitFormatError, ObjectType } from '../git/objects.js';
+import { Change, StoredObject } from '../store/repository.js';
+
+const VERSION = 1;
+const TYPES: ObjectType[] = ['commit', 'tree', 'blob', 'tag'];
+
+export function encodeChange(change: Change): Buffer {
+  const json = Buffer.from(JSON.stringify(change.meta ? { refs: change.refs, meta: change.meta } : { refs: change.refs }));
+  let size = 1 + 8 + 4 + 4 + json.length;
+  for (const o of change.objects) size += 1 + 20 + 4 + o.data.length;
+  const buf = Buffer.allocUnsafe(size);
+  let at = buf.writeUInt8(VERSION, 0);
+  at = buf.writeDoubleLE(change.seq, at);
+  at = buf.writeUInt32LE(change.objects.length, at);
+  for (const o of change.objects) {
+    at = buf.writeUInt8(TYPES.indexOf(o.type), at);
+    at += buf.write(o.id, at, 20, 'hex');
+    at = buf.writeUInt32LE(o.data.length, at);
+    at += o.data.copy(buf, at);
+  }
+  at = buf.writeUInt32LE(json.length, at);
+  json.copy(buf, at);
+  return buf;
+}
+
+export function decodeChange(buf: Buffer): Change {
+  const need = (at: number, n: number) => {
+    if (at + n > buf.length) throw new GitFormatError('truncated change record');
+  };
+  need(0, 13);
+  if (buf[0] !== VERSION) throw new GitFormatError(`unknown change record version ${buf[0]}`);
+  const seq = buf.readDoubleLE(1);
+  const count = buf.readUInt32LE(9);
+  let at = 13;
+  const objects: StoredObject[] = [];
+  for (let i = 0; i < count; i++) {
+    need(at, 25);
+    const type = TYPES[buf[at]];
+    if (!type) throw new GitFormatError(`bad object type code ${buf[at]}`);
+    const id = buf.toString('hex', at + 1, at + 21);
+    const len = buf.readUInt32LE(at + 21);
+    at += 25;
+    need(at, len);
+    objects.push({ id, type, data: buf.subarray(at, at + len) });
+    at += len;
+  }
+  need(at, 4);
+  const jsonLen = buf.readUInt32LE(at);
+  at += 4;
+  need(at, jsonLen);
+  const parsed = JSON.parse(buf.toString('utf8', at, at + jsonLen)) as Pick<Change, 'refs' | 'meta'>;
+  return parsed.meta ? { seq, objects, refs: parsed.refs, meta: parsed.meta } : { seq, objects, refs: parsed.refs };
+}

@@ -1,0 +1,132 @@
+// One repository held in memory: its objects, its refs and HEAD. Every mutation goes through `apply`, which checks all ref
+// updates as compare-and-swap first and then stores objects and moves refs in one synchronous step, so a change is either
+// wholly visible or not at all. Each applied change gets the next sequence number; persistence (and later replication)
+// consume the same change records.
+import { conflict, invalid } from '../errors.js';
+import { GitObject, ObjectId } from '../git/objects.js';
+import { refNameProblem } from '../git/refname.js';
+import { ObjectStore } from './object-store.js';
+
+export interface RepoMeta {
+  name: string;
+  description: string;
+  defaultBranch: string;
+  createdAt: string;
+}
+
+export type StoredObject = GitObject & { id: ObjectId };
+
+export interface RefUpdate {
+  name: string;
+  /** Required current value: an id, or null for "must not exist". */
+  old: ObjectId | null;
+  /** New value, or null to delete. */
+  new: ObjectId | null;
+}
+
+export interface Change {
+  seq: number;
+  objects: StoredObject[];
+  refs: RefUpdate[];
+  /** Metadata fields changed by this change (e.g. an import adopting a bundle's default branch). */
+  meta?: Partial<Pick<RepoMeta, 'defaultBranch' | 'description'>>;
+}
+
+export type ChangeListener = (repo: Repository, change: Change) => void;
+/** Makes a change durable before it becomes visible; throwing rejects the change with nothing applied. */
+export type ChangeJournal = (repo: Repository, change: Change) => void;
+
+export class Repository {
+  readonly objects = new ObjectStore();
+  private readonly refs = new Map<string, ObjectId>();
+  private listeners: ChangeListener[] = [];
+  private journal: ChangeJournal | undefined;
+  private seqNo = 0;
+
+  constructor(public meta: RepoMeta) {}
+
+  get name(): string {
+    return this.meta.name;
+  }
+
+  /** Sequence number of the last applied change. */
+  get seq(): number {
+    return this.seqNo;
+  }
+
+  get headRef(): string {
+    return `refs/heads/${this.meta.defaultBranch}`;
+  }
+
+  getRef(name: string): ObjectId | undefined {
+    return this.refs.get(name);
+  }
+
+  /** Refs whose names start with `prefix`, sorted by name. */
+  listRefs(prefix = 'refs/'): [string, ObjectId][] {
+    const out: [string, ObjectId][] = [];
+    for (const entry of this.refs) if (entry[0].startsWith(prefix)) out.push(entry);
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  get memoryBytes(): number {
+    // Refs are small; approximate each as name + id + map entry overhead.
+    let refBytes = 0;
+    for (const name of this.refs.keys()) refBytes += name.length + 40 + 64;
+    return this.objects.memoryBytes + refBytes;
+  }
+
+  setJournal(journal: ChangeJournal | undefined): void {
+    this.journal = journal;
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /**
+   * Atomically stores `objects` and applies `refs`. Throws a 409 GovcError (nothing changed) when any update's `old`
+   * does not match. Objects referenced by new ref values must be present afterwards.
+   */
+  apply(objects: StoredObject[], refs: RefUpdate[], meta?: Change['meta']): Change {
+    const seen = new Set<string>();
+    for (const u of refs) {
+      if (seen.has(u.name)) throw invalid('duplicate_ref_update', `ref ${u.name} is updated twice in one change`);
+      seen.add(u.name);
+      const problem = refNameProblem(u.name);
+      if (problem) throw invalid('invalid_ref_name', `ref name ${JSON.stringify(u.name)} ${problem}`);
+      const current = this.refs.get(u.name) ?? null;
+      if (current !== u.old) {
+        throw conflict('ref_conflict', `ref ${u.name} is at ${current ?? 'nothing'}, expected ${u.old ?? 'nothing'}`, {
+          ref: u.name,
+          current,
+        });
+      }
+    }
+    const incoming = new Set(objects.map((o) => o.id));
+    for (const u of refs) {
+      if (u.new !== null && !incoming.has(u.new) && !this.objects.has(u.new)) {
+        throw invalid('missing_object', `ref ${u.name} would point at missing object ${u.new}`);
+      }
+    }
+    const change: Change = meta ? { seq: this.seqNo + 1, objects, refs, meta } : { seq: this.seqNo + 1, objects, refs };
+    this.journal?.(this, change);
+    this.replay(change);
+    for (const l of this.listeners) l(this, change);
+    return change;
+  }
+
+  /** Replays a change recorded earlier (journal, replication) without listeners or CAS: the record is the authority. */
+  replay(change: Change): void {
+    if (change.meta) Object.assign(this.meta, change.meta);
+    for (const o of change.objects) this.objects.putWithId(o.id, o.type, o.data);
+    for (const u of change.refs) {
+      if (u.new === null) this.refs.delete(u.name);
+      else this.refs.set(u.name, u.new);
+    }
+    this.seqNo = change.seq;
+  }
+}

@@ -1,0 +1,48 @@
+// Git bundles: export all refs, import one made by `git bundle create`.
+import { FastifyInstance } from 'fastify';
+import { exportBundle, importBundle } from '../../../commands/bundle.js';
+import { RouteContext, RepoParams } from '../context.js';
+import { errors, repoParams } from '../schemas.js';
+
+export const BUNDLE_TYPES = ['application/x-git-bundle', 'application/octet-stream'];
+
+export function bundleRoutes(app: FastifyInstance, { store }: RouteContext): void {
+  app.get<{ Params: RepoParams }>('/repos/:repo/bundle', {
+    schema: {
+      summary: 'A git bundle (v2) of every ref; `git clone repo.bundle` accepts it',
+      tags: ['bundles'],
+      params: repoParams,
+      response: { 200: { type: 'string', format: 'binary' }, ...errors },
+    },
+  }, async (req, reply) => {
+    const repo = store.get(req.params.repo);
+    return reply
+      .type('application/x-git-bundle')
+      .header('content-disposition', `attachment; filename="${repo.name}.bundle"`)
+      .send(exportBundle(repo));
+  });
+
+  app.post<{ Params: RepoParams; Body: Buffer }>('/repos/:repo/bundle', {
+    schema: {
+      summary: 'Import a git bundle: new refs are created, existing ones only fast-forward',
+      tags: ['bundles'],
+      params: repoParams,
+      consumes: BUNDLE_TYPES,
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            objects: { type: 'integer' },
+            defaultBranch: { type: 'string' },
+            refs: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, old: { type: ['string', 'null'] }, new: { type: ['string', 'null'] } } } },
+          },
+        },
+        ...errors,
+      },
+    },
+  }, async (req, reply) => {
+    const r = importBundle(store.get(req.params.repo), req.body);
+    if (r.seq !== undefined) reply.header('x-govc-seq', String(r.seq));
+    return r;
+  });
+}

@@ -1,0 +1,132 @@
+// Commits: create one atomic commit of many files, read history, read one commit.
+import { FastifyInstance } from 'fastify';
+import { invalid } from '../../../errors.js';
+import { createCommit, FileWrite } from '../../../commands/commit.js';
+import { IdentityInput, toIdentity } from '../../../commands/identity.js';
+import { decodeCursor, log } from '../../../commands/log.js';
+import { readCommit, resolveCommit } from '../../../commands/resolve.js';
+import { FileMode, isObjectId } from '../../../git/objects.js';
+import { pathProblem } from '../../../git/refname.js';
+import { RouteContext, RepoParams } from '../context.js';
+import { commitJson } from '../present.js';
+import { commit, errors, identityInput, nullableSha, repoParams, sha } from '../schemas.js';
+
+interface CommitBody {
+  branch: string;
+  message: string;
+  author: IdentityInput;
+  committer?: IdentityInput;
+  files?: { path: string; content: string; encoding?: 'utf8' | 'base64'; mode?: FileMode }[];
+  deletes?: string[];
+  expectedHead?: string | null;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function decodeContent(f: NonNullable<CommitBody['files']>[number]): Buffer {
+  if (f.encoding !== 'base64') return Buffer.from(f.content, 'utf8');
+  if (!BASE64.test(f.content)) throw invalid('invalid_base64', `content of ${JSON.stringify(f.path)} is not valid base64`);
+  return Buffer.from(f.content, 'base64');
+}
+
+export function commitRoutes(app: FastifyInstance, { store }: RouteContext): void {
+  app.post<{ Params: RepoParams; Body: CommitBody }>('/repos/:repo/commits', {
+    schema: {
+      summary: 'Create one atomic commit of many file writes and deletes on a branch',
+      tags: ['commits'],
+      params: repoParams,
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['branch', 'message', 'author'],
+        properties: {
+          branch: { type: 'string', minLength: 1, maxLength: 255 },
+          message: { type: 'string', minLength: 1 },
+          author: identityInput,
+          committer: identityInput,
+          files: {
+            type: 'array',
+            maxItems: 100000,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['path', 'content'],
+              properties: {
+                path: { type: 'string', minLength: 1 },
+                content: { type: 'string' },
+                encoding: { type: 'string', enum: ['utf8', 'base64'], default: 'utf8' },
+                mode: { type: 'string', enum: ['100644', '100755', '120000'], default: '100644' },
+              },
+            },
+          },
+          deletes: { type: 'array', maxItems: 100000, items: { type: 'string', minLength: 1 } },
+          expectedHead: { ...nullableSha, description: 'Branch must be at this commit (null: must not exist yet), else 409' },
+        },
+      },
+      response: {
+        201: {
+          type: 'object',
+          properties: { sha, tree: sha, parents: { type: 'array', items: sha }, branch: { type: 'string' }, seq: { type: 'integer' } },
+        },
+        ...errors,
+      },
+    },
+  }, async (req, reply) => {
+    const repo = store.get(req.params.repo);
+    const b = req.body;
+    const now = new Date();
+    const author = toIdentity(b.author, 'author', now);
+    const committer = b.committer ? toIdentity(b.committer, 'committer', now) : author;
+    const files: FileWrite[] = (b.files ?? []).map((f) => ({ path: f.path, content: decodeContent(f), mode: f.mode ?? '100644' }));
+    const result = createCommit(repo, {
+      branch: b.branch, message: b.message, author, committer, files, deletes: b.deletes ?? [], expectedHead: b.expectedHead,
+    });
+    return reply.status(201).header('x-govc-seq', String(result.seq)).send(result);
+  });
+
+  app.get<{ Params: RepoParams; Querystring: { ref?: string; path?: string; limit?: number; cursor?: string } }>('/repos/:repo/commits', {
+    schema: {
+      summary: 'History, newest first, optionally only commits touching a path',
+      tags: ['commits'],
+      params: repoParams,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          ref: { type: 'string', minLength: 1 },
+          path: { type: 'string' },
+          limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+          cursor: { type: 'string' },
+        },
+      },
+      response: { 200: { type: 'object', properties: { commits: { type: 'array', items: commit }, next: { type: 'string' } } }, ...errors },
+    },
+  }, async (req) => {
+    const repo = store.get(req.params.repo);
+    const q = req.query;
+    const path = q.path?.replace(/\/+$/, '') || undefined;
+    if (path !== undefined) {
+      const problem = pathProblem(path);
+      if (problem) throw invalid('invalid_path', `path ${JSON.stringify(q.path)} ${problem}`);
+    }
+    const cursor = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
+    const start = cursor?.start ?? resolveCommit(repo, q.ref ?? 'HEAD');
+    const page = log(repo, start, { path, limit: q.limit ?? 50, skip: cursor?.skip });
+    const body: { commits: ReturnType<typeof commitJson>[]; next?: string } = { commits: page.commits.map((e) => commitJson(e.id, e.commit)) };
+    if (page.next) body.next = page.next;
+    return body;
+  });
+
+  app.get<{ Params: RepoParams & { sha: string } }>('/repos/:repo/commits/:sha', {
+    schema: {
+      summary: 'One commit by sha (or any revision)',
+      tags: ['commits'],
+      params: { type: 'object', required: ['repo', 'sha'], properties: { repo: { type: 'string' }, sha: { type: 'string' } } },
+      response: { 200: commit, ...errors },
+    },
+  }, async (req) => {
+    const repo = store.get(req.params.repo);
+    const id = isObjectId(req.params.sha) ? req.params.sha : resolveCommit(repo, req.params.sha);
+    return commitJson(id, readCommit(repo, id));
+  });
+}

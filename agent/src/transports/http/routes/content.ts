@@ -1,0 +1,58 @@
+// Reading files (raw bytes, ETag = blob id) and directory listings at any revision.
+import { FastifyInstance } from 'fastify';
+import { listTree, readFile } from '../../../commands/read.js';
+import { RouteContext, RepoParams, RepoWildcardParams } from '../context.js';
+import { errors, repoParams, repoWildcardParams, sha } from '../schemas.js';
+
+const refQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ref: { type: 'string', minLength: 1, description: 'branch, tag, full ref or sha; default HEAD' } },
+} as const;
+
+const treeListing = {
+  type: 'object',
+  properties: {
+    commit: sha,
+    path: { type: 'string' },
+    id: sha,
+    entries: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' }, path: { type: 'string' }, type: { type: 'string' }, mode: { type: 'string' }, id: sha,
+          size: { type: ['integer', 'null'] },
+        },
+      },
+    },
+  },
+} as const;
+
+export function contentRoutes(app: FastifyInstance, { store }: RouteContext): void {
+  app.get<{ Params: RepoWildcardParams; Querystring: { ref?: string } }>('/repos/:repo/files/*', {
+    schema: {
+      summary: 'Raw bytes of a file at a revision',
+      tags: ['content'],
+      params: repoWildcardParams,
+      querystring: refQuery,
+      response: { 200: { type: 'string', format: 'binary' }, ...errors },
+    },
+  }, async (req, reply) => {
+    const file = readFile(store.get(req.params.repo), req.query.ref ?? 'HEAD', req.params['*']);
+    const etag = `"${file.id}"`;
+    reply.header('etag', etag).header('x-govc-commit', file.commit).header('x-govc-mode', file.mode);
+    if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+    return reply.type('application/octet-stream').send(file.data);
+  });
+
+  const tree = async (repoName: string, ref: string | undefined, path: string) => listTree(store.get(repoName), ref ?? 'HEAD', path);
+
+  app.get<{ Params: RepoParams; Querystring: { ref?: string } }>('/repos/:repo/tree', {
+    schema: { summary: 'Root directory listing', tags: ['content'], params: repoParams, querystring: refQuery, response: { 200: treeListing, ...errors } },
+  }, async (req) => tree(req.params.repo, req.query.ref, ''));
+
+  app.get<{ Params: RepoWildcardParams; Querystring: { ref?: string } }>('/repos/:repo/tree/*', {
+    schema: { summary: 'Directory listing at a path', tags: ['content'], params: repoWildcardParams, querystring: refQuery, response: { 200: treeListing, ...errors } },
+  }, async (req) => tree(req.params.repo, req.query.ref, req.params['*']));
+}

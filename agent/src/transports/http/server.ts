@@ -1,0 +1,95 @@
+// The REST transport: fastify with schema validation, one error shape, one log line and metrics per request,
+// all routes under /api/v1 and described by /api/v1/openapi.json.
+import { randomUUID } from 'node:crypto';
+import Fastify, { FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { Logger } from '../../logger.js';
+import { RepositoryStore } from '../../store/repository-store.js';
+import { RouteContext } from './context.js';
+import { errorBody, installErrorHandling } from './errors.js';
+import { createMetrics } from './metrics.js';
+import { BUNDLE_TYPES, bundleRoutes } from './routes/bundle.js';
+import { commitRoutes } from './routes/commits.js';
+import { contentRoutes } from './routes/content.js';
+import { historyRoutes } from './routes/history.js';
+import { refRoutes } from './routes/refs.js';
+import { repoRoutes } from './routes/repos.js';
+
+export interface HttpServerOptions {
+  store: RepositoryStore;
+  log: Logger;
+  bodyLimit: number;
+  /** Answers /readyz: false while loading or draining. */
+  isReady: () => boolean;
+  version: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export async function createHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
+  const { store, log } = opts;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: opts.bodyLimit,
+    // Clients may pass their own request id for tracing; anything odd gets a fresh one.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    return503OnClosing: true,
+  });
+  const metrics = createMetrics(store);
+
+  // JSON and bundles only: anything else gets 415 instead of being coerced.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(BUNDLE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addHook('preValidation', async (req, reply) => {
+    if (req.body === undefined) return;
+    const wantsBuffer = req.routeOptions.url?.endsWith('/bundle') ?? false;
+    if (wantsBuffer !== Buffer.isBuffer(req.body)) {
+      const expected = wantsBuffer ? BUNDLE_TYPES.join(' or ') : 'application/json';
+      return reply.status(415).send(errorBody('unsupported_media_type', `this route takes ${expected}`));
+    }
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    const seconds = reply.elapsedTime / 1000;
+    metrics.requests.inc({ method: req.method, route, status });
+    metrics.duration.observe({ method: req.method, route }, seconds);
+    // Never the body or query values: they may carry file contents or secrets.
+    log.info('request', { reqId: req.id, method: req.method, route, status, ms: Math.round(reply.elapsedTime * 1000) / 1000 });
+  });
+  installErrorHandling(app, log);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'govc agent API', version: opts.version, description: 'Memory-first Git repositories over REST' },
+      servers: [{ url: '/' }],
+    },
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) =>
+    opts.isReady() ? { status: 'ready' } : reply.status(503).send(errorBody('not_ready', 'agent is starting or draining')));
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  const ctx: RouteContext = { store, log };
+  await app.register(async (api) => {
+    repoRoutes(api, ctx);
+    commitRoutes(api, ctx);
+    contentRoutes(api, ctx);
+    refRoutes(api, ctx);
+    historyRoutes(api, ctx);
+    bundleRoutes(api, ctx);
+    api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  }, { prefix: '/api/v1' });
+  await app.ready();
+  return app;
+}

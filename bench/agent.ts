@@ -1,0 +1,149 @@
+// The agent benchmark: a bare Node HTTP server (the ceiling), then the agent's single-file commits/s and file reads/s at a
+// few concurrencies with p50/p99, then the git CLI making the same commits on tmpfs, and the memory held per raw byte.
+import autocannon from 'autocannon';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startAgentProcess, startCeiling } from './servers.js';
+import { printTable } from './table.js';
+
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
+const CONCURRENCY = [1, 16, 64];
+const FILES = 100;
+const FILE_BYTES = 1024;
+
+interface Run {
+  what: string;
+  connections: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(what: string, opts: autocannon.Options): Promise<Run> {
+  const r = await autocannon({ duration: DURATION_S, ...opts });
+  return {
+    what,
+    connections: opts.connections ?? 10,
+    perSecond: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.non2xx + r.errors + r.timeouts,
+  };
+}
+
+function content(i: number): string {
+  // 1 KiB of text that differs per commit, so every commit stores a new blob.
+  const line = `commit ${i} `.padEnd(63, '.') + '\n';
+  return line.repeat(FILE_BYTES / 64);
+}
+
+function commitBody(i: number): string {
+  return JSON.stringify({
+    branch: 'main',
+    message: `bench commit ${i}`,
+    author: { name: 'Bench', email: 'bench@example.com' },
+    files: [{ path: `src/f${i % FILES}.txt`, content: content(i) }],
+  });
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(url + '/metrics')).text();
+  const m = new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+function gitCommitsPerSecond(n: number): number {
+  const dir = mkdtempSync(join('/dev/shm', 'govc-bench-git-'));
+  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@x' };
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', args, { cwd: dir, env });
+    if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  };
+  try {
+    git('init', '-q', '-b', 'main');
+    spawnSync('mkdir', ['-p', join(dir, 'src')]);
+    for (let i = 0; i < FILES; i++) writeFileSync(join(dir, `src/f${i}.txt`), content(-i));
+    git('add', '-A');
+    git('commit', '-q', '-m', 'seed');
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      // The same work a client does for one API commit: write the file, stage it, commit.
+      writeFileSync(join(dir, `src/f${i % FILES}.txt`), content(i));
+      git('add', `src/f${i % FILES}.txt`);
+      git('commit', '-q', '-m', `bench commit ${i}`);
+    }
+    return n / (Number(process.hrtime.bigint() - start) / 1e9);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function agentBench(): Promise<void> {
+  const runs: Run[] = [];
+  const ceiling = await startCeiling();
+  for (const connections of CONCURRENCY) runs.push(await load('ceiling GET', { url: ceiling.url, connections }));
+  await ceiling.stop();
+
+  const dataDir = mkdtempSync(join('/dev/shm', 'govc-bench-data-'));
+  const agent = await startAgentProcess({ GOVC_DATA_DIR: dataDir, GOVC_LOG_LEVEL: process.env.GOVC_LOG_LEVEL ?? 'info' });
+  const api = agent.url + '/api/v1';
+  try {
+    await fetch(api + '/repos', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) });
+    const seed = JSON.stringify({
+      branch: 'main', message: 'seed', author: { name: 'Bench', email: 'bench@example.com' },
+      files: Array.from({ length: FILES }, (_, i) => ({ path: `src/f${i}.txt`, content: content(-i) })),
+    });
+    await fetch(api + '/repos/bench/commits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: seed });
+    const objectBytes0 = await metric(agent.url, 'govc_object_bytes');
+    const memory0 = await metric(agent.url, 'govc_memory_bytes');
+    const rss0 = await metric(agent.url, 'process_resident_memory_bytes');
+
+    let i = 0;
+    for (const connections of CONCURRENCY) {
+      runs.push(await load('agent commit', {
+        url: api + '/repos/bench/commits',
+        connections,
+        requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: commitBody(i++) }) }],
+      }));
+    }
+    for (const connections of CONCURRENCY) {
+      runs.push(await load('agent read', { url: api + '/repos/bench/files/src/f7.txt?ref=main', connections }));
+    }
+    const objectBytes = (await metric(agent.url, 'govc_object_bytes')) - objectBytes0;
+    const memory = (await metric(agent.url, 'govc_memory_bytes')) - memory0;
+    const rss = (await metric(agent.url, 'process_resident_memory_bytes')) - rss0;
+    const gitPerSecond = gitCommitsPerSecond(Number(process.env.BENCH_GIT_COMMITS ?? 300));
+
+    const best = (what: string) => runs.filter((r) => r.what === what).reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+    const ceilingBest = best('ceiling GET').perSecond;
+    const commitBest = best('agent commit').perSecond;
+    const readBest = best('agent read').perSecond;
+    printTable(
+      ['what', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
+      [
+        ...runs.map((r) => [r.what, r.connections, Math.round(r.perSecond), r.p50, r.p99, r.errors]),
+        ['git CLI commit (tmpfs)', 1, Math.round(gitPerSecond), '', '', 0],
+      ],
+    );
+    process.stdout.write(`commits stored: ${i}; raw object bytes ${objectBytes}; memory accounted ${memory}; RSS growth ${rss}\n`);
+    const round = (x: number) => Math.round(x * 1000) / 1000;
+    console.log(JSON.stringify({
+      bench: 'agent',
+      commit_per_s: Math.round(commitBest),
+      read_per_s: Math.round(readBest),
+      ceiling_per_s: Math.round(ceilingBest),
+      git_commit_per_s: Math.round(gitPerSecond),
+      commit_ratio_ceiling: round(commitBest / ceilingBest),
+      read_ratio_ceiling: round(readBest / ceilingBest),
+      commit_ratio_git: round(commitBest / gitPerSecond),
+      memory_ratio: round(memory / objectBytes),
+      rss_ratio: round(rss / objectBytes),
+      errors: runs.reduce((n, r) => n + r.errors, 0),
+    }));
+  } finally {
+    await agent.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,14 @@
+// `npm run bench -- <name>`: runs one benchmark (or all when no name is given). Each ends with one JSON line.
+import { agentBench } from './agent.js';
+
+const BENCHES: Record<string, () => Promise<void>> = {
+  agent: agentBench,
+};
+
+const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = names.filter((n) => !BENCHES[n]);
+if (unknown.length > 0) {
+  process.stderr.write(`unknown benchmark(s) ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}\n`);
+  process.exit(2);
+}
+for (const name of names.length > 0 ? names : Object.keys(BENCHES)) await BENCHES[name]();

@@ -1,0 +1,76 @@
+// Processes a benchmark measures: the real agent and a bare Node HTTP server (the ceiling), each a child process so the
+// load generator in this process does not share their event loop.
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+export interface Server {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => (a && typeof a !== 'string' ? res(a.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not yet listening
+    }
+    if (Date.now() > deadline) throw new Error(`${url} never answered`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function wrap(child: ChildProcess, url: string): Server {
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    url,
+    pid: child.pid!,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+const CEILING_SOURCE = `
+const http = require('node:http');
+const body = JSON.stringify({ status: 'ok' });
+http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }); res.end(body); });
+}).listen(Number(process.env.PORT), '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+export async function startCeiling(): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-e', CEILING_SOURCE], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url, child);
+  return wrap(child, url);
+}
+
+export async function startAgentProcess(env: Record<string, string>): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [resolve('dist/agent/src/main.js')], {
+    env: { ...process.env, GOVC_HTTP_ADDR: `127.0.0.1:${port}`, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url + '/readyz', child);
+  return wrap(child, url);
+}
