@@ -4,7 +4,7 @@ import autocannon from 'autocannon';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAgentProcess, startCeiling } from './servers.js';
+import { cpuSeconds, startAgentProcess, startCeiling } from './servers.js';
 import { printTable } from './table.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
@@ -16,17 +16,22 @@ interface Run {
   what: string;
   connections: number;
   perSecond: number;
+  /** Server CPU per request, microseconds. */
+  cpuUs: number;
   p50: number;
   p99: number;
   errors: number;
 }
 
-async function load(what: string, opts: autocannon.Options): Promise<Run> {
+async function load(what: string, pid: number, opts: autocannon.Options): Promise<Run> {
+  const cpu0 = cpuSeconds(pid);
   const r = await autocannon({ duration: DURATION_S, ...opts });
+  const cpu = cpuSeconds(pid) - cpu0;
   return {
     what,
     connections: opts.connections ?? 10,
     perSecond: r.requests.average,
+    cpuUs: Math.round((cpu / Math.max(1, r.requests.total)) * 1e6),
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.non2xx + r.errors + r.timeouts,
@@ -64,7 +69,7 @@ function gitCommitsPerSecond(n: number): number {
   try {
     git('init', '-q', '-b', 'main');
     spawnSync('mkdir', ['-p', join(dir, 'src')]);
-    for (let i = 0; i < FILES; i++) writeFileSync(join(dir, `src/f${i}.txt`), content(-i));
+    for (let i = 0; i < FILES; i++) writeFileSync(join(dir, `src/f${i}.txt`), content(-(i + 1)));
     git('add', '-A');
     git('commit', '-q', '-m', 'seed');
     const start = process.hrtime.bigint();
@@ -83,7 +88,7 @@ function gitCommitsPerSecond(n: number): number {
 export async function agentBench(): Promise<void> {
   const runs: Run[] = [];
   const ceiling = await startCeiling();
-  for (const connections of CONCURRENCY) runs.push(await load('ceiling GET', { url: ceiling.url, connections }));
+  for (const connections of CONCURRENCY) runs.push(await load('ceiling GET', ceiling.pid, { url: ceiling.url, connections }));
   await ceiling.stop();
 
   const dataDir = mkdtempSync(join('/dev/shm', 'govc-bench-data-'));
@@ -93,7 +98,7 @@ export async function agentBench(): Promise<void> {
     await fetch(api + '/repos', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) });
     const seed = JSON.stringify({
       branch: 'main', message: 'seed', author: { name: 'Bench', email: 'bench@example.com' },
-      files: Array.from({ length: FILES }, (_, i) => ({ path: `src/f${i}.txt`, content: content(-i) })),
+      files: Array.from({ length: FILES }, (_, i) => ({ path: `src/f${i}.txt`, content: content(-(i + 1)) })),
     });
     await fetch(api + '/repos/bench/commits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: seed });
     const objectBytes0 = await metric(agent.url, 'govc_object_bytes');
@@ -102,14 +107,14 @@ export async function agentBench(): Promise<void> {
 
     let i = 0;
     for (const connections of CONCURRENCY) {
-      runs.push(await load('agent commit', {
+      runs.push(await load('agent commit', agent.pid, {
         url: api + '/repos/bench/commits',
         connections,
         requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: commitBody(i++) }) }],
       }));
     }
     for (const connections of CONCURRENCY) {
-      runs.push(await load('agent read', { url: api + '/repos/bench/files/src/f7.txt?ref=main', connections }));
+      runs.push(await load('agent read', agent.pid, { url: api + '/repos/bench/files/src/f7.txt?ref=main', connections }));
     }
     const objectBytes = (await metric(agent.url, 'govc_object_bytes')) - objectBytes0;
     const memory = (await metric(agent.url, 'govc_memory_bytes')) - memory0;
@@ -121,10 +126,10 @@ export async function agentBench(): Promise<void> {
     const commitBest = best('agent commit').perSecond;
     const readBest = best('agent read').perSecond;
     printTable(
-      ['what', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
+      ['what', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'errors'],
       [
-        ...runs.map((r) => [r.what, r.connections, Math.round(r.perSecond), r.p50, r.p99, r.errors]),
-        ['git CLI commit (tmpfs)', 1, Math.round(gitPerSecond), '', '', 0],
+        ...runs.map((r) => [r.what, r.connections, Math.round(r.perSecond), r.p50, r.p99, r.cpuUs, r.errors]),
+        ['git CLI commit (tmpfs)', 1, Math.round(gitPerSecond), '', '', '', 0],
       ],
     );
     process.stdout.write(`commits stored: ${i}; raw object bytes ${objectBytes}; memory accounted ${memory}; RSS growth ${rss}\n`);
@@ -138,6 +143,9 @@ export async function agentBench(): Promise<void> {
       commit_ratio_ceiling: round(commitBest / ceilingBest),
       read_ratio_ceiling: round(readBest / ceilingBest),
       commit_ratio_git: round(commitBest / gitPerSecond),
+      ceiling_cpu_us: best('ceiling GET').cpuUs,
+      commit_cpu_us: best('agent commit').cpuUs,
+      read_cpu_us: best('agent read').cpuUs,
       memory_ratio: round(memory / objectBytes),
       rss_ratio: round(rss / objectBytes),
       errors: runs.reduce((n, r) => n + r.errors, 0),

@@ -1,6 +1,7 @@
 // Processes a benchmark measures: the real agent and a bare Node HTTP server (the ceiling), each a child process so the
 // load generator in this process does not share their event loop.
 import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -8,6 +9,13 @@ export interface Server {
   url: string;
   pid: number;
   stop(): Promise<void>;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc: robust to a noisy machine where wall time is not. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
 }
 
 export async function freePort(): Promise<number> {

@@ -8,7 +8,7 @@ import { pathProblem, shortRefProblem } from '../git/refname.js';
 import { readTree } from '../git/tree-path.js';
 import { Repository, StoredObject } from '../store/repository.js';
 import { normaliseMessage } from './identity.js';
-import { readCommit } from './resolve.js';
+import { commitTree } from './resolve.js';
 
 export interface FileWrite {
   path: string;
@@ -51,7 +51,7 @@ export function createCommit(repo: Repository, input: CommitInput): CommitResult
       current,
     });
   }
-  const parentTree = current ? readCommit(repo, current).tree : undefined;
+  const parentTree = current ? commitTree(repo, current) : undefined;
   const pending = new Map<ObjectId, StoredObject>();
   const tree = buildTree(repo, pending, parentTree, ops, '') ?? storeObject(pending, 'tree', Buffer.alloc(0));
   const parents = current ? [current] : [];

@@ -4,7 +4,7 @@ import { invalid } from '../errors.js';
 import { Commit, ObjectId } from '../git/objects.js';
 import { lookupPath } from '../git/tree-path.js';
 import { Repository } from '../store/repository.js';
-import { readCommit } from './resolve.js';
+import { commitTree, readCommit } from './resolve.js';
 
 export interface LogEntry {
   id: ObjectId;
@@ -75,7 +75,7 @@ function* walk(repo: Repository, start: ObjectId, path: string | undefined): Gen
       continue;
     }
     const mine = pathId(repo, commit.tree, path);
-    const parentIds = commit.parents.map((p) => pathId(repo, readCommit(repo, p).tree, path));
+    const parentIds = commit.parents.map((p) => pathId(repo, commitTree(repo, p), path));
     const same = parentIds.findIndex((p) => p === mine);
     if (same >= 0) {
       push(commit.parents[same]); // TREESAME to a parent: follow only it, and the commit itself is not shown

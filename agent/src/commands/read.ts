@@ -4,7 +4,7 @@ import { FileMode, MODE_TREE, ObjectId, entryKind } from '../git/objects.js';
 import { pathProblem } from '../git/refname.js';
 import { lookupPath, readTree } from '../git/tree-path.js';
 import { Repository } from '../store/repository.js';
-import { readCommit, resolveCommit } from './resolve.js';
+import { commitTree, resolveCommit } from './resolve.js';
 
 export interface TreeListing {
   commit: ObjectId;
@@ -24,7 +24,7 @@ function checkPath(path: string, allowRoot: boolean): string {
 export function readFile(repo: Repository, rev: string, path: string): { commit: ObjectId; id: ObjectId; mode: FileMode; data: Buffer } {
   const p = checkPath(path, false);
   const commit = resolveCommit(repo, rev);
-  const entry = lookupPath(repo.objects, readCommit(repo, commit).tree, p);
+  const entry = lookupPath(repo.objects, commitTree(repo, commit), p);
   if (!entry) throw notFound('path_not_found', `${p} does not exist at ${rev}`);
   if (entry.mode === MODE_TREE) throw invalid('is_directory', `${p} is a directory; use the tree endpoint`);
   const obj = repo.objects.readObject(entry.id);
@@ -35,7 +35,7 @@ export function readFile(repo: Repository, rev: string, path: string): { commit:
 export function listTree(repo: Repository, rev: string, path: string): TreeListing {
   const p = checkPath(path, true);
   const commit = resolveCommit(repo, rev);
-  const entry = lookupPath(repo.objects, readCommit(repo, commit).tree, p);
+  const entry = lookupPath(repo.objects, commitTree(repo, commit), p);
   if (!entry) throw notFound('path_not_found', `${p} does not exist at ${rev}`);
   if (entry.mode !== MODE_TREE) throw invalid('not_a_directory', `${p} is a file; use the files endpoint`);
   const entries = readTree(repo.objects, entry.id).map((e) => {

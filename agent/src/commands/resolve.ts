@@ -51,3 +51,13 @@ export function readCommit(repo: Repository, id: ObjectId): Commit {
   if (obj.type !== 'commit') throw invalid('not_a_commit', `${id} is a ${obj.type}, not a commit`);
   return decodeCommit(obj.data);
 }
+
+/** A commit's tree id, read straight from the first header line (the hot read path needs nothing else). */
+export function commitTree(repo: Repository, id: ObjectId): ObjectId {
+  const obj = repo.objects.readObject(id);
+  if (obj?.type === 'commit' && obj.data.length >= 46 && obj.data.toString('latin1', 0, 5) === 'tree ') {
+    const tree = obj.data.toString('latin1', 5, 45);
+    if (isObjectId(tree)) return tree;
+  }
+  return readCommit(repo, id).tree;
+}

@@ -120,7 +120,9 @@ function myers(h1: Int32Array, h2: Int32Array, del: (i: number) => void, ins: (i
   // An explicit stack instead of recursion: boxes are independent, so their order does not matter.
   const stack: [number, number, number, number, boolean][] = [[0, h1.length, 0, h2.length, false]];
   while (stack.length > 0) {
-    let [off1, lim1, off2, lim2, needMin] = stack.pop()!;
+    const box = stack.pop()!;
+    let [off1, lim1, off2, lim2] = box;
+    const needMin = box[4];
     while (off1 < lim1 && off2 < lim2 && h1[off1] === h2[off2]) off1++, off2++;
     while (off1 < lim1 && off2 < lim2 && h1[lim1 - 1] === h2[lim2 - 1]) lim1--, lim2--;
     if (off1 === lim1) for (; off2 < lim2; off2++) ins(off2);

@@ -122,16 +122,16 @@ export function mergeText(base: Buffer, ours: Buffer, theirs: Buffer): Buffer | 
     else return undefined;
   }
   // Rebuild from our text, splicing in their side of every region they own.
-  const out: string[] = [];
+  let out = '';
   let i = 0;
   for (const m of regions) {
-    if (m.mode === 1) out.push(...a.slice(i, m.i1 + m.chg1));
-    else if (m.mode === 2) out.push(...b.slice(m.i2 - m.i1 + i, m.i2 + m.chg2));
+    if (m.mode === 1) out += a.slice(i, m.i1 + m.chg1).join('');
+    else if (m.mode === 2) out += b.slice(m.i2 - m.i1 + i, m.i2 + m.chg2).join('');
     else continue;
     i = m.i1 + m.chg1;
   }
-  out.push(...a.slice(i));
-  return Buffer.from(out.join(''), 'latin1');
+  out += a.slice(i).join('');
+  return Buffer.from(out, 'latin1');
 }
 
 // ---------------------------------------------------------------- trees

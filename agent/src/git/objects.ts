@@ -65,12 +65,21 @@ export function compareTreeEntries(a: TreeEntry, b: TreeEntry): number {
 }
 
 export function encodeTree(entries: readonly TreeEntry[]): Buffer {
-  const sorted = [...entries].sort(compareTreeEntries);
-  const parts: Buffer[] = [];
-  for (const e of sorted) {
-    parts.push(Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.id, 'hex'));
+  // Sort keys computed once per entry (not per comparison): trees with many entries are rebuilt on every commit.
+  const keyed = entries.map((e) => ({ e, key: Buffer.from(e.mode === MODE_TREE ? e.name + '/' : e.name, 'utf8') }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  let size = 0;
+  for (const { e, key } of keyed) size += e.mode.length + 1 + (e.mode === MODE_TREE ? key.length - 1 : key.length) + 1 + 20;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const { e, key } of keyed) {
+    at += out.write(e.mode, at, 'latin1');
+    out[at++] = 0x20;
+    at += key.copy(out, at, 0, e.mode === MODE_TREE ? key.length - 1 : key.length);
+    out[at++] = 0;
+    at += out.write(e.id, at, 20, 'hex');
   }
-  return Buffer.concat(parts);
+  return out;
 }
 
 const MODES = new Set<string>(['100644', '100755', '120000', '40000', '160000']);

@@ -8,30 +8,64 @@ const MAX_PACK_OBJECTS = 0xffffffff;
 
 /** The entry header: type in bits 4-6 of the first byte, size as a little-endian varint (4 bits, then 7 per byte). */
 export function encodeEntryHeader(code: number, size: number): Buffer {
-  const bytes: number[] = [];
+  const out = Buffer.allocUnsafe(10);
+  return out.subarray(0, writeEntryHeader(out, 0, code, size));
+}
+
+function writeEntryHeader(out: Buffer, pos: number, code: number, size: number): number {
   let c = (code << 4) | (size & 0x0f);
   let rest = Math.floor(size / 16);
   while (rest > 0) {
-    bytes.push(c | 0x80);
+    out[pos++] = c | 0x80;
     c = rest & 0x7f;
     rest = Math.floor(rest / 128);
   }
-  bytes.push(c);
-  return Buffer.from(bytes);
+  out[pos++] = c;
+  return pos;
 }
 
 /**
- * A zlib window no larger than the data needs compresses identically and is much cheaper to set up for the small
- * objects that dominate repositories; any zlib reader (git included) inflates it.
+ * zlib state sized to the data: a window no larger than the data compresses the same and is far cheaper to set up
+ * for the small objects that dominate repositories (any zlib reader, git included, inflates it). The output chunk
+ * is sized to hold the whole result, so small outputs come from Node's buffer pool instead of a fresh 16 KiB
+ * allocation each (which deflateSync's result would otherwise keep alive).
  */
-function windowBitsFor(size: number): number {
-  let bits = 9;
-  while (bits < 15 && 1 << bits < size + 262) bits++;
-  return bits;
+function zlibOptions(size: number): { windowBits: number; memLevel: number; chunkSize: number } {
+  let windowBits = 9;
+  while (windowBits < 15 && 1 << windowBits < size + 262) windowBits++;
+  const memLevel = Math.min(8, Math.max(1, windowBits - 6));
+  const chunkSize = Math.min(Math.max(size + (size >> 3) + 64, 64), 1 << 16);
+  return { windowBits, memLevel, chunkSize };
 }
 
 export function deflateObject(data: Buffer): Buffer {
-  return deflateSync(data, { windowBits: windowBitsFor(data.length) });
+  return deflateSync(data, zlibOptions(data.length));
+}
+
+/** A growable output buffer: entries are copied in as they are produced, so nothing per-object is retained. */
+class Output {
+  buf: Buffer;
+  len = 0;
+  constructor(initial: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(initial, 1024));
+  }
+  reserve(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.len + n) cap *= 2;
+    const next = Buffer.allocUnsafe(cap);
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+  append(b: Buffer): void {
+    this.reserve(b.length);
+    this.len += b.copy(this.buf, this.len);
+  }
+  /** The written bytes, copied to an exact-size buffer unless little capacity would be wasted. */
+  result(): Buffer {
+    const used = this.buf.subarray(0, this.len);
+    return this.buf.length - this.len > this.len >> 4 ? Buffer.from(used) : used;
+  }
 }
 
 /**
@@ -51,27 +85,24 @@ export function writePack(objects: Iterable<GitObject>, count?: number): Buffer 
   }
   if (n > MAX_PACK_OBJECTS) throw new RangeError(`too many objects for one pack (${n})`);
 
-  const hash = createHash('sha1');
-  const chunks: Buffer[] = [];
-  const push = (b: Buffer) => {
-    hash.update(b);
-    chunks.push(b);
-  };
-  const header = Buffer.alloc(12);
-  header.write(PACK_SIGNATURE, 0, 'latin1');
-  header.writeUInt32BE(2, 4);
-  header.writeUInt32BE(n, 8);
-  push(header);
+  const out = new Output(64 * 1024);
+  out.reserve(12);
+  out.buf.write(PACK_SIGNATURE, 0, 'latin1');
+  out.buf.writeUInt32BE(2, 4);
+  out.buf.writeUInt32BE(n, 8);
+  out.len = 12;
 
   let written = 0;
   for (const obj of source) {
     if (++written > n) throw new RangeError(`writePack: more objects than the declared count ${n}`);
     const code = CODE_BY_TYPE[obj.type];
     if (code === undefined) throw new GitFormatError(`cannot pack object of type ${JSON.stringify(obj.type)}`);
-    push(encodeEntryHeader(code, obj.data.length));
-    push(deflateObject(obj.data));
+    out.reserve(10);
+    out.len = writeEntryHeader(out.buf, out.len, code, obj.data.length);
+    out.append(deflateObject(obj.data));
   }
   if (written !== n) throw new RangeError(`writePack: declared ${n} objects but got ${written}`);
-  chunks.push(hash.digest());
-  return Buffer.concat(chunks);
+  const digest = createHash('sha1').update(out.buf.subarray(0, out.len)).digest();
+  out.append(digest);
+  return out.result();
 }

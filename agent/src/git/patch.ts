@@ -27,6 +27,32 @@ function functionLine(lines: readonly string[], before: number): string {
   return '';
 }
 
+/** The longest prefix of a byte string (latin1) that is valid UTF-8 by git's rules (utf8.c). */
+function utf8Prefix(s: string): string {
+  const b = (k: number) => s.charCodeAt(k);
+  const cont = (k: number) => k < s.length && (b(k) & 0xc0) === 0x80;
+  let i = 0;
+  while (i < s.length) {
+    const c = b(i);
+    let n = 0;
+    let cp = 0;
+    if (c < 0x80) n = 1;
+    else if ((c & 0xe0) === 0xc0 && cont(i + 1)) {
+      cp = ((c & 0x1f) << 6) | (b(i + 1) & 0x3f);
+      n = cp < 0x80 ? 0 : 2;
+    } else if ((c & 0xf0) === 0xe0 && cont(i + 1) && cont(i + 2)) {
+      cp = ((c & 0x0f) << 12) | ((b(i + 1) & 0x3f) << 6) | (b(i + 2) & 0x3f);
+      n = cp < 0x800 || (cp >= 0xd800 && cp < 0xe000) || cp >= 0xfffe ? 0 : 3;
+    } else if ((c & 0xf8) === 0xf0 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
+      cp = ((c & 0x07) << 18) | ((b(i + 1) & 0x3f) << 12) | ((b(i + 2) & 0x3f) << 6) | (b(i + 3) & 0x3f);
+      n = cp < 0x10000 || cp > 0x10ffff ? 0 : 4;
+    }
+    if (n === 0) break;
+    i += n;
+  }
+  return s.slice(0, i);
+}
+
 function range(start: number, count: number): string {
   return `${count === 0 ? start - 1 : start}${count === 1 ? '' : `,${count}`}`;
 }
@@ -49,7 +75,9 @@ export function formatHunks(a: readonly string[], b: readonly string[], changes:
     const e1 = last.i1 + last.chg1 + post;
     const e2 = last.i2 + last.chg2 + post;
     const fn = functionLine(a, s1);
-    out += `@@ -${range(s1 + 1, e1 - s1)} +${range(s2 + 1, e2 - s2)} @@${fn ? ' ' + fn : ''}\n`;
+    // git cuts the header at the first invalid UTF-8 byte, then drops trailing whitespace.
+    const header = utf8Prefix(`@@ -${range(s1 + 1, e1 - s1)} +${range(s2 + 1, e2 - s2)} @@${fn ? ' ' + fn : ''}`);
+    out += header.replace(/[ \t\n\r]+$/, '') + '\n';
     let k = s1;
     for (let c = h; c <= e; c++) {
       const ch = changes[c];

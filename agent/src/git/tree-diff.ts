@@ -9,6 +9,7 @@ import {
   type ObjectReader,
   type TreeEntry,
 } from './objects.js';
+import { findTreeEntry, type PathEntry } from './tree-path.js';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type_changed';
 
@@ -90,18 +91,11 @@ function emitSide(reader: ObjectReader, e: TreeEntry, prefix: string, status: 'a
   else out.push({ path, status, oldMode: e.mode, oldId: e.id });
 }
 
-/** The entry at `path` inside a tree, or undefined. An empty path names the root tree itself. */
-export function lookupPath(reader: ObjectReader, tree: ObjectId | undefined, path: string): { mode: FileMode; id: ObjectId } | undefined {
-  if (tree === undefined) return undefined;
-  const parts = path.split('/').filter((p) => p !== '');
-  let cur: { mode: FileMode; id: ObjectId } = { mode: MODE_TREE, id: tree };
-  for (const name of parts) {
-    if (cur.mode !== MODE_TREE) return undefined;
-    const found = readTree(reader, cur.id).find((e) => e.name === name);
-    if (!found) return undefined;
-    cur = found;
-  }
-  return cur;
+function entryNamed(reader: ObjectReader, tree: ObjectId, name: string): PathEntry | undefined {
+  const obj = reader.readObject(tree);
+  if (!obj) throw new GitFormatError(`missing tree ${tree}`);
+  if (obj.type !== 'tree') throw new GitFormatError(`object ${tree} is a ${obj.type}, expected a tree`);
+  return findTreeEntry(obj.data, name);
 }
 
 /**
@@ -114,8 +108,8 @@ export function pathChanged(reader: ObjectReader, oldTree: ObjectId | undefined,
   let b: ObjectId | undefined = newTree;
   for (let k = 0; k < parts.length; k++) {
     if (a === b) return false;
-    const ea: TreeEntry | undefined = a ? readTree(reader, a).find((e) => e.name === parts[k]) : undefined;
-    const eb: TreeEntry | undefined = b ? readTree(reader, b).find((e) => e.name === parts[k]) : undefined;
+    const ea = a ? entryNamed(reader, a, parts[k]) : undefined;
+    const eb = b ? entryNamed(reader, b, parts[k]) : undefined;
     if (k === parts.length - 1) return !(ea === eb || (ea && eb && ea.id === eb.id && ea.mode === eb.mode));
     // Only a directory can hold the rest of the path; a file on the way counts as absent.
     a = ea && ea.mode === MODE_TREE ? ea.id : undefined;

@@ -44,18 +44,22 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   // JSON and bundles only: anything else gets 415 instead of being coerced.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(BUNDLE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  app.addHook('preValidation', async (req, reply) => {
-    if (req.body === undefined) return;
+  // Callback-style hooks: they run on every request, and async hooks cost a promise each.
+  app.addHook('preValidation', (req, reply, done) => {
+    if (req.body === undefined) return done();
     const wantsBuffer = req.routeOptions.url?.endsWith('/bundle') ?? false;
     if (wantsBuffer !== Buffer.isBuffer(req.body)) {
       const expected = wantsBuffer ? BUNDLE_TYPES.join(' or ') : 'application/json';
-      return reply.status(415).send(errorBody('unsupported_media_type', `this route takes ${expected}`));
+      reply.status(415).send(errorBody('unsupported_media_type', `this route takes ${expected}`));
+      return;
     }
+    done();
   });
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
+    done();
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     const seconds = reply.elapsedTime / 1000;
@@ -63,6 +67,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     metrics.duration.observe({ method: req.method, route }, seconds);
     // Never the body or query values: they may carry file contents or secrets.
     log.info('request', { reqId: req.id, method: req.method, route, status, ms: Math.round(reply.elapsedTime * 1000) / 1000 });
+    done();
   });
   installErrorHandling(app, log);
 
