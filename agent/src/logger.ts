@@ -1,13 +1,52 @@
-// Structured JSON logs on stdout (winston). Callers pass metadata objects, never request bodies or secrets.
+// Structured JSON logs on stdout through winston. Callers pass metadata objects, never request bodies or secrets.
+// Logging one line per request sits on the hot path, so the format is a single JSON.stringify and the transport batches
+// the lines of one event-loop turn into one write (winston's Console transport costs ~3x more per line).
 import winston from 'winston';
+import Transport from 'winston-transport';
 
 export type Logger = winston.Logger;
 
+const MESSAGE = Symbol.for('message');
+
+const jsonLine = winston.format((info) => {
+  const { level, message, ...meta } = info;
+  const err = meta.err instanceof Error ? { err: meta.err.message, stack: meta.err.stack } : {};
+  (info as Record<string | symbol, unknown>)[MESSAGE] = JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...meta, ...err });
+  return info;
+});
+
+/** Writes to stdout, one write per event-loop turn. */
+class BatchedStdout extends Transport {
+  private pending: string[] = [];
+  private scheduled = false;
+
+  override log(info: Record<string | symbol, unknown>, next: () => void): void {
+    this.pending.push(info[MESSAGE] as string);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    next();
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('\n') + '\n';
+    this.pending = [];
+    process.stdout.write(text);
+  }
+}
+
+const outputs = new Set<BatchedStdout>();
+
+/** Writes out batched lines now; call before process.exit so the last lines are not lost. */
+export function flushLogs(): void {
+  for (const o of outputs) o.flush();
+}
+
 export function createLogger(level: string, component = 'agent'): Logger {
-  return winston.createLogger({
-    level,
-    defaultMeta: { component },
-    format: winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json()),
-    transports: [new winston.transports.Console()],
-  });
+  const out = new BatchedStdout();
+  outputs.add(out);
+  return winston.createLogger({ level, defaultMeta: { component }, format: jsonLine(), transports: [out] });
 }

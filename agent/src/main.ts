@@ -2,7 +2,7 @@
 // GOVC_HTTP_ADDR. Stops cleanly on SIGTERM/SIGINT (finishes in-flight requests, closes journals).
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, flushLogs } from './logger.js';
 import { LocalDiskPersistence } from './persistence/local-disk.js';
 import { RepositoryStore } from './store/repository-store.js';
 import { createHttpServer } from './transports/http/server.js';
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     log.info('stopping', { signal });
     await app.close();
     persistence?.close();
+    flushLogs();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,11 +1,10 @@
 // One atomic commit of many file writes and deletes on a branch. Everything is computed first and then applied through
 // Repository.apply in the same synchronous step as the compare-and-swap on the branch, so a commit never half-happens.
 import { conflict, invalid } from '../errors.js';
-import {
-  FileMode, Identity, MODE_TREE, ObjectId, TreeEntry, encodeCommit, encodeTree, hashObject,
-} from '../git/objects.js';
+import { FileMode, Identity, MODE_TREE, ObjectId, decodeTree, encodeCommit, hashObject } from '../git/objects.js';
 import { pathProblem, shortRefProblem } from '../git/refname.js';
-import { readTree } from '../git/tree-path.js';
+import { TreeEditEntry, TreeEdits, editTree } from '../git/tree-edit.js';
+import { findTreeEntry } from '../git/tree-path.js';
 import { Repository, StoredObject } from '../store/repository.js';
 import { normaliseMessage } from './identity.js';
 import { commitTree } from './resolve.js';
@@ -90,13 +89,14 @@ function storeObject(pending: Map<ObjectId, StoredObject>, type: StoredObject['t
   return id;
 }
 
+/** How many edits at one level before a name → entry map beats scanning the raw tree per lookup. */
+const SCAN_LIMIT = 8;
+
 /** Applies `ops` (paths relative to this tree) to `treeId`; returns the new tree id, or undefined when it ends up empty. */
 function buildTree(
   repo: Repository, pending: Map<ObjectId, StoredObject>, treeId: ObjectId | undefined, ops: Map<string, Op>, prefix: string,
 ): ObjectId | undefined {
-  const entries = new Map<string, TreeEntry>();
-  if (treeId) for (const e of readTree(repo.objects, treeId)) entries.set(e.name, e);
-
+  const data = treeId ? repo.objects.readObject(treeId)?.data ?? Buffer.alloc(0) : Buffer.alloc(0);
   const direct: Op[] = [];
   const nested = new Map<string, Map<string, Op>>();
   for (const [path, op] of ops) {
@@ -110,31 +110,42 @@ function buildTree(
     if (!sub) nested.set(head, (sub = new Map()));
     sub.set(path.slice(slash + 1), op);
   }
-  // Deletes first, so "delete a, write a/b" replaces a file by a directory in one commit.
+  let lookup: (name: string) => TreeEditEntry | undefined;
+  if (direct.length + nested.size > SCAN_LIMIT) {
+    const byName = new Map(decodeTree(data).map((e) => [e.name, e]));
+    lookup = (name) => byName.get(name);
+  } else {
+    lookup = (name) => findTreeEntry(data, name);
+  }
+  const edits: TreeEdits = new Map();
+  // What a name holds after the edits so far: deletes go first, so "delete a, write a/b" replaces a file by a directory.
+  const current = (name: string) => (edits.has(name) ? edits.get(name) ?? undefined : lookup(name));
   for (const op of direct) {
     if (op.kind !== 'delete') continue;
     const name = op.path.slice(op.path.lastIndexOf('/') + 1);
-    if (!entries.delete(name)) throw invalid('path_not_found', `cannot delete ${prefix}${name}: no such path`);
+    if (!lookup(name)) throw invalid('path_not_found', `cannot delete ${prefix}${name}: no such path`);
+    edits.set(name, null);
   }
   for (const op of direct) {
     if (op.kind !== 'write') continue;
     const name = op.file.path.slice(op.file.path.lastIndexOf('/') + 1);
-    if (entries.get(name)?.mode === MODE_TREE) {
+    if (current(name)?.mode === MODE_TREE) {
       throw invalid('path_conflict', `cannot write file ${prefix}${name}: it is a directory (delete it in the same commit to replace it)`);
     }
-    entries.set(name, { name, mode: op.file.mode, id: storeObject(pending, 'blob', op.file.content) });
+    edits.set(name, { mode: op.file.mode, id: storeObject(pending, 'blob', op.file.content) });
   }
   for (const [name, sub] of nested) {
-    const existing = entries.get(name);
+    const existing = current(name);
     if (existing && existing.mode !== MODE_TREE) {
       const writes = [...sub.values()].some((o) => o.kind === 'write');
       if (writes) throw invalid('path_conflict', `cannot write under ${prefix}${name}: it is a file (delete it in the same commit to replace it)`);
       throw invalid('path_not_found', `cannot delete under ${prefix}${name}: it is a file`);
     }
     const subtree = buildTree(repo, pending, existing?.id, sub, `${prefix}${name}/`);
-    if (subtree === undefined) entries.delete(name);
-    else entries.set(name, { name, mode: MODE_TREE, id: subtree });
+    if (subtree !== undefined) edits.set(name, { mode: MODE_TREE, id: subtree });
+    else if (existing) edits.set(name, null);
   }
-  if (entries.size === 0) return undefined;
-  return storeObject(pending, 'tree', encodeTree([...entries.values()]));
+  const out = editTree(data, edits);
+  if (out.length === 0) return undefined;
+  return storeObject(pending, 'tree', out);
 }

@@ -4,8 +4,8 @@ import { RepositoryStore } from '../../store/repository-store.js';
 
 export interface HttpMetrics {
   registry: Registry;
-  requests: Counter<'method' | 'route' | 'status'>;
-  duration: Histogram<'method' | 'route'>;
+  /** Counts one finished request and its latency. */
+  observe(method: string, route: string, status: number, seconds: number): void;
 }
 
 export function createMetrics(store: RepositoryStore): HttpMetrics {
@@ -22,5 +22,17 @@ export function createMetrics(store: RepositoryStore): HttpMetrics {
   new Gauge({ name: 'govc_objects', help: 'Git objects held', registers: [registry], collect() { this.set(store.objectCount); } });
   new Gauge({ name: 'govc_object_bytes', help: 'Raw bytes of the git objects held', registers: [registry], collect() { this.set(store.objectBytes); } });
   new Gauge({ name: 'govc_memory_bytes', help: 'Bytes held in memory by repositories (objects, index, refs)', registers: [registry], collect() { this.set(store.memoryBytes); } });
-  return { registry, requests, duration };
+  // Label children cached per (method, route, status): prom-client hashes label objects on every call otherwise.
+  const children = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
+  const observe = (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      child = { count: requests.labels(method, route, String(status)), latency: duration.labels(method, route) };
+      children.set(key, child);
+    }
+    child.count.inc();
+    child.latency.observe(seconds);
+  };
+  return { registry, observe };
 }

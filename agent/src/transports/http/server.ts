@@ -63,8 +63,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     const route = req.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     const seconds = reply.elapsedTime / 1000;
-    metrics.requests.inc({ method: req.method, route, status });
-    metrics.duration.observe({ method: req.method, route }, seconds);
+    metrics.observe(req.method, route, status, seconds);
     // Never the body or query values: they may carry file contents or secrets.
     log.info('request', { reqId: req.id, method: req.method, route, status, ms: Math.round(reply.elapsedTime * 1000) / 1000 });
     done();
