@@ -2,6 +2,7 @@
 // default history simplification (a merge that leaves the path as one parent had it follows only that parent).
 import { invalid } from '../errors.js';
 import { Commit, ObjectId } from '../git/objects.js';
+import { DateQueue } from '../git/date-queue.js';
 import { lookupPath } from '../git/tree-path.js';
 import { Repository } from '../store/repository.js';
 import { commitTree, readCommit } from './resolve.js';
@@ -57,18 +58,22 @@ function pathId(repo: Repository, tree: ObjectId, path: string): string {
 }
 
 function* walk(repo: Repository, start: ObjectId, path: string | undefined): Generator<LogEntry> {
-  // A max-heap on committer time; ties keep insertion order, which matches git for linear histories.
-  const heap: { id: ObjectId; commit: Commit; order: number }[] = [];
+  const queue = new DateQueue();
   const seen = new Set<ObjectId>();
-  let order = 0;
+  // Decoded commits waiting in the queue only: a long walk does not keep the whole history decoded.
+  const commits = new Map<ObjectId, Commit>();
   const push = (id: ObjectId) => {
     if (seen.has(id)) return;
     seen.add(id);
-    heapPush(heap, { id, commit: readCommit(repo, id), order: order++ });
+    const commit = readCommit(repo, id);
+    commits.set(id, commit);
+    queue.push(id, commit.committer.timestamp);
   };
   push(start);
-  while (heap.length > 0) {
-    const { id, commit } = heapPop(heap);
+  while (queue.size > 0) {
+    const id = queue.pop();
+    const commit = commits.get(id)!;
+    commits.delete(id);
     if (path === undefined) {
       commit.parents.forEach(push);
       yield { id, commit };
@@ -84,38 +89,4 @@ function* walk(repo: Repository, start: ObjectId, path: string | undefined): Gen
     commit.parents.forEach(push);
     if (mine !== '' || commit.parents.length > 0) yield { id, commit };
   }
-}
-
-type HeapItem = { commit: Commit; order: number };
-const before = (a: HeapItem, b: HeapItem) =>
-  a.commit.committer.timestamp > b.commit.committer.timestamp ||
-  (a.commit.committer.timestamp === b.commit.committer.timestamp && a.order < b.order);
-
-function heapPush<T extends HeapItem>(h: T[], item: T): void {
-  h.push(item);
-  for (let i = h.length - 1; i > 0; ) {
-    const p = (i - 1) >> 1;
-    if (!before(h[i], h[p])) break;
-    [h[i], h[p]] = [h[p], h[i]];
-    i = p;
-  }
-}
-
-function heapPop<T extends HeapItem>(h: T[]): T {
-  const top = h[0];
-  const last = h.pop()!;
-  if (h.length > 0) {
-    h[0] = last;
-    for (let i = 0; ; ) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && before(h[l], h[m])) m = l;
-      if (r < h.length && before(h[r], h[m])) m = r;
-      if (m === i) break;
-      [h[i], h[m]] = [h[m], h[i]];
-      i = m;
-    }
-  }
-  return top;
 }

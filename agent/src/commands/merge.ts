@@ -2,8 +2,8 @@
 // On conflict nothing is written and the caller gets the conflicting paths.
 import { conflict } from '../errors.js';
 import { Identity, ObjectId, encodeCommit } from '../git/objects.js';
-import { isAncestor, mergeBases } from '../git/merge-base.js';
-import { mergeTrees } from '../git/merge.js';
+import { isAncestor } from '../git/merge-base.js';
+import { mergeCommits } from '../git/merge.js';
 import { Repository } from '../store/repository.js';
 import { normaliseMessage } from './identity.js';
 import { PendingObjects } from './overlay.js';
@@ -41,11 +41,9 @@ export function merge(repo: Repository, input: MergeInput): MergeResult {
     const change = repo.apply([], [{ name: ref, old: baseId, new: headId }]);
     return { status: 'fast_forward', sha: headId, branch: input.base, parents: readCommit(repo, headId).parents, seq: change.seq };
   }
-  const mb = mergeBases(objects, baseId, headId)[0];
   const pending = new PendingObjects(objects);
-  const result = mergeTrees(
-    pending, pending, mb ? readCommit(repo, mb).tree : undefined, readCommit(repo, baseId).tree, readCommit(repo, headId).tree,
-  );
+  // Several merge bases (criss-cross histories) are merged into one virtual base first, as git does.
+  const result = mergeCommits(pending, pending, baseId, headId);
   if (!result.clean) {
     throw conflict('merge_conflict', `merging ${input.head} into ${input.base} conflicts in ${result.conflicts.length} path(s)`, {
       conflicts: result.conflicts,

@@ -1,5 +1,6 @@
 // Ancestry questions over the commit graph: `git merge-base --is-ancestor` and `git merge-base --all`.
 import { GitFormatError, decodeCommit, decodeTag, type ObjectId, type ObjectReader } from './objects.js';
+import { DateQueue } from './date-queue.js';
 
 interface CommitInfo {
   parents: ObjectId[];
@@ -62,51 +63,6 @@ const P1 = 1;
 const P2 = 2;
 const STALE = 4;
 const RESULT = 8;
-
-/** Newest-first queue on committer date, ties in insertion order (git's prio_queue on dates). */
-class DateQueue {
-  private items: { id: ObjectId; date: number; seq: number }[] = [];
-  private seq = 0;
-  get size(): number {
-    return this.items.length;
-  }
-  push(id: ObjectId, date: number): void {
-    const it = { id, date, seq: this.seq++ };
-    const a = this.items;
-    a.push(it);
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (!this.before(a[i], a[p])) break;
-      [a[i], a[p]] = [a[p], a[i]];
-      i = p;
-    }
-  }
-  pop(): ObjectId {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.before(a[l], a[m])) m = l;
-        if (r < a.length && this.before(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
-    }
-    return top.id;
-  }
-  some(pred: (id: ObjectId) => boolean): boolean {
-    return this.items.some((i) => pred(i.id));
-  }
-  private before(x: { date: number; seq: number }, y: { date: number; seq: number }): boolean {
-    return x.date > y.date || (x.date === y.date && x.seq < y.seq);
-  }
-}
 
 /**
  * Best common ancestors of two commits, like `git merge-base --all`: common ancestors that are
