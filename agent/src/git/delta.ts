@@ -3,8 +3,11 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { GitFormatError } from './objects.js';
 
-/** Largest object this engine will materialise; a delta claiming more is rejected before anything is allocated. */
-export const MAX_OBJECT_SIZE = bufferConstants.MAX_LENGTH;
+/**
+ * Largest object this engine will materialise; a delta claiming more is rejected before anything is allocated. Capped at
+ * 4 GiB so the limit is the same on every Node version (Node 22+ allows far larger Buffers than Node 20).
+ */
+export const MAX_OBJECT_SIZE = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32);
 
 /** Reads a delta header size (7 bits per byte, little-endian, high bit = more). Returns [value, nextPos]. */
 function readSize(delta: Buffer, pos: number, what: string): [number, number] {
