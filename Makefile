@@ -5,10 +5,13 @@ NPM_STAMP := node_modules/.package-lock.json
 
 .PHONY: help install build run test unit bench clean
 
+include e2e/e2e.mk
+
 help:
 	@echo "make run    install, build and start one standalone agent (REST on 127.0.0.1:8080)"
 	@echo "make test   install and start what the tests need, run every test"
 	@echo "make bench  run the benchmarks (npm run bench -- <name>)"
+	@echo "make e2e    the system against a real kube-apiserver + etcd (built from Go modules, cached)"
 
 $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -25,10 +28,18 @@ run: build
 unit: build
 	npx ava
 
-test: unit
+test: unit e2e
 
 bench: build
 	npm run bench
 
 clean:
 	rm -rf dist
+
+# Regenerates the gRPC contracts' TypeScript (committed under proto/gen; needs protoc, e.g. apt-get install protobuf-compiler).
+.PHONY: proto
+proto: install
+	rm -rf proto/gen && mkdir -p proto/gen
+	protoc --plugin=protoc-gen-ts_proto=node_modules/.bin/protoc-gen-ts_proto --ts_proto_out=proto/gen \
+	  --ts_proto_opt=outputServices=grpc-js,esModuleInterop=true,importSuffix=.js,env=node,forceLong=number,useOptionals=none,oneof=unions-value \
+	  -I proto proto/govc/v1/admin.proto proto/govc/v1/replication.proto
