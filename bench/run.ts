@@ -3,6 +3,7 @@ import { agentBench } from './agent.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   agent: agentBench,
+  replication: (await import('./replication.js')).replicationBench,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,4 +1,5 @@
 // Agent configuration from environment variables. Defaults are the embedded, safe ones: loopback only, data under ./.data.
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export interface AgentConfig {
@@ -8,6 +9,24 @@ export interface AgentConfig {
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** Largest request body accepted, in bytes (413 above it). */
   bodyLimit: number;
+  replication: ReplicationConfig;
+}
+
+export interface ReplicationConfig {
+  /** gRPC listener for Admin and Replication; only started when a token is configured. */
+  grpc: { host: string; port: number };
+  /** The gRPC address peers and the operator use for this agent (its identity in replica sets). */
+  advertiseAddr: string;
+  /** The REST address peers forward requests to. */
+  httpAdvertiseAddr: string;
+  /** Shared admin/replication token; undefined = gRPC off (the agent runs standalone). */
+  token: string | undefined;
+  /** Whether GOVC_GRPC_ADDR was set explicitly (then a missing token deserves a warning). */
+  grpcRequested: boolean;
+  writeConcernTimeoutMs: number;
+  readWaitMs: number;
+  /** 0 = off. */
+  antiEntropyMs: number;
 }
 
 export class ConfigError extends Error {
@@ -29,15 +48,53 @@ function parseBytes(value: string, name: string): number {
   return Number(m[1]) * mult;
 }
 
+function parseMs(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d{1,9}$/.test(value)) throw new ConfigError(`${name} must be a whole number of milliseconds, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function loadToken(env: NodeJS.ProcessEnv): string | undefined {
+  let token = env.GOVC_TOKEN;
+  if ((token === undefined || token === '') && env.GOVC_TOKEN_FILE) {
+    try {
+      token = readFileSync(env.GOVC_TOKEN_FILE, 'utf8').trim();
+    } catch (e) {
+      throw new ConfigError(`GOVC_TOKEN_FILE ${JSON.stringify(env.GOVC_TOKEN_FILE)} cannot be read: ${(e as Error).message}`);
+    }
+  }
+  if (token === undefined || token === '') return undefined;
+  // Never echo the token itself in an error.
+  if (token.length < 16) throw new ConfigError('the replication token (GOVC_TOKEN or GOVC_TOKEN_FILE) must be at least 16 characters');
+  return token;
+}
+
+function loadReplication(env: NodeJS.ProcessEnv, httpAddr: string): ReplicationConfig {
+  const grpcAddr = env.GOVC_GRPC_ADDR ?? '127.0.0.1:9090';
+  const grpc = parseAddr(grpcAddr, 'GOVC_GRPC_ADDR');
+  const advertiseAddr = env.GOVC_ADVERTISE_ADDR || grpcAddr;
+  parseAddr(advertiseAddr, 'GOVC_ADVERTISE_ADDR');
+  const httpAdvertiseAddr = env.GOVC_HTTP_ADVERTISE_ADDR || httpAddr;
+  parseAddr(httpAdvertiseAddr, 'GOVC_HTTP_ADVERTISE_ADDR');
+  return {
+    grpc, advertiseAddr, httpAdvertiseAddr, token: loadToken(env), grpcRequested: env.GOVC_GRPC_ADDR !== undefined,
+    writeConcernTimeoutMs: parseMs(env.GOVC_WRITE_CONCERN_TIMEOUT_MS, 2000, 'GOVC_WRITE_CONCERN_TIMEOUT_MS'),
+    readWaitMs: parseMs(env.GOVC_READ_WAIT_MS, 200, 'GOVC_READ_WAIT_MS'),
+    antiEntropyMs: parseMs(env.GOVC_ANTI_ENTROPY_MS, 30000, 'GOVC_ANTI_ENTROPY_MS'),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
   const logLevel = (env.GOVC_LOG_LEVEL ?? 'info').toLowerCase();
   if (!['error', 'warn', 'info', 'debug'].includes(logLevel)) {
     throw new ConfigError(`GOVC_LOG_LEVEL must be error, warn, info or debug, got ${JSON.stringify(env.GOVC_LOG_LEVEL)}`);
   }
+  const httpAddr = env.GOVC_HTTP_ADDR ?? '127.0.0.1:8080';
   return {
-    http: parseAddr(env.GOVC_HTTP_ADDR ?? '127.0.0.1:8080', 'GOVC_HTTP_ADDR'),
+    http: parseAddr(httpAddr, 'GOVC_HTTP_ADDR'),
     dataDir: env.GOVC_DATA_DIR === undefined ? resolve('.data') : env.GOVC_DATA_DIR === '' ? '' : resolve(env.GOVC_DATA_DIR),
     logLevel: logLevel as AgentConfig['logLevel'],
     bodyLimit: parseBytes(env.GOVC_BODY_LIMIT ?? '64MiB', 'GOVC_BODY_LIMIT'),
+    replication: loadReplication(env, httpAddr),
   };
 }

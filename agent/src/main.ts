@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger, flushLogs } from './logger.js';
 import { LocalDiskPersistence } from './persistence/local-disk.js';
+import { ReplicationNode, createReplicationNode } from './start-replication.js';
 import { RepositoryStore } from './store/repository-store.js';
 import { createHttpServer } from './transports/http/server.js';
 
@@ -29,8 +30,18 @@ async function main(): Promise<void> {
     const report = persistence.loadInto(store);
     log.info('loaded repositories from disk', { dataDir: config.dataDir, ...report, ms: Date.now() - started });
   }
-  const app = await createHttpServer({ store, log, bodyLimit: config.bodyLimit, isReady: () => ready, version });
+  const rc = config.replication;
+  let replication: ReplicationNode | undefined;
+  if (rc.token !== undefined) replication = createReplicationNode({ ...rc, token: rc.token }, store, config.dataDir, log);
+  else if (rc.grpcRequested) log.warn('GOVC_GRPC_ADDR is set but no GOVC_TOKEN or GOVC_TOKEN_FILE: gRPC (admin, replication) stays off');
+  let draining = false;
+  const isReady = () => ready && !draining;
+  const app = await createHttpServer({
+    store, log, bodyLimit: config.bodyLimit, isReady, version,
+    replication: replication && { manager: replication.manager, rate: replication.rate },
+  });
   await app.listen({ host: config.http.host, port: config.http.port });
+  await replication?.listen({ version, isReady, drain: () => (draining = true) });
   ready = true;
   log.info('agent listening', { http: `${config.http.host}:${config.http.port}`, dataDir: config.dataDir || '(memory only)', version });
 
@@ -40,6 +51,7 @@ async function main(): Promise<void> {
     stopping = true;
     ready = false;
     log.info('stopping', { signal });
+    await replication?.close();
     await app.close();
     persistence?.close();
     flushLogs();

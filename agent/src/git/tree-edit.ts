@@ -2,6 +2,7 @@
 // A commit that touches one file in a directory of thousands then costs a scan and a copy, not a decode and re-encode of
 // every entry.
 import { FileMode, MODE_TREE, ObjectId } from './objects.js';
+import { entryBounds, sameBytes } from './tree-path.js';
 
 export interface TreeEditEntry {
   mode: FileMode;
@@ -36,13 +37,27 @@ function encodeEntry(name: Buffer, e: TreeEditEntry): Buffer {
 
 /** Applies `edits` to raw tree bytes (a valid, sorted tree) and returns the new raw tree. */
 export function editTree(data: Buffer, edits: TreeEdits): Buffer {
-  // One scan finds the byte range and kind of every edited name that exists.
+  // One scan finds the byte range and kind of every edited name that exists. Names are matched as bytes (by length
+  // first), so unchanged entries cost no string allocation.
   const found = new Map<string, { start: number; end: number; tree: boolean }>();
-  for (let p = 0; p < data.length; ) {
-    const sp = data.indexOf(0x20, p);
-    const nul = data.indexOf(0, sp);
-    const name = data.toString('utf8', sp + 1, nul);
-    if (edits.has(name)) found.set(name, { start: p, end: nul + 21, tree: data[p] === 0x34 && sp - p === 5 });
+  const wanted = new Map<number, { name: string; bytes: Buffer }[]>();
+  for (const name of edits.keys()) {
+    const bytes = Buffer.from(name, 'utf8');
+    const list = wanted.get(bytes.length) ?? [];
+    list.push({ name, bytes });
+    wanted.set(bytes.length, list);
+  }
+  for (let p = 0; p < data.length && found.size < edits.size; ) {
+    const [sp, nul] = entryBounds(data, p);
+    const candidates = wanted.get(nul - sp - 1);
+    if (candidates) {
+      for (const c of candidates) {
+        if (sameBytes(data, sp + 1, nul, c.bytes)) {
+          found.set(c.name, { start: p, end: nul + 21, tree: data[p] === 0x34 && sp - p === 5 });
+          break;
+        }
+      }
+    }
     p = nul + 21;
   }
   // Entries replacing an existing name keep its place, unless they turn a file into a directory (or back), which moves
@@ -71,8 +86,7 @@ export function editTree(data: Buffer, edits: TreeEdits): Buffer {
   };
   // Walk entries only as far as needed to place inserts; removals are handled by their ranges.
   for (let p = 0; p < data.length && next < inserts.length; ) {
-    const sp = data.indexOf(0x20, p);
-    const nul = data.indexOf(0, sp);
+    const [sp, nul] = entryBounds(data, p);
     const tree = data[p] === 0x34 && sp - p === 5;
     while (next < inserts.length && compareNames(data, sp + 1, nul, tree, inserts[next].name, inserts[next].tree) > 0) {
       while (r < removals.length && removals[r].end <= p) emitRemoval(removals[r++]);

@@ -19,15 +19,31 @@ function treeData(reader: ObjectReader, id: ObjectId): Buffer {
   return obj.data;
 }
 
+/**
+ * End of the mode (the space) and of the name (the NUL) of the entry starting at `p`. Plain loops: entries are short, and a
+ * Buffer.indexOf call per field costs more than scanning the few bytes.
+ */
+export function entryBounds(data: Buffer, p: number): [sp: number, nul: number] {
+  let sp = p;
+  while (sp < data.length && data[sp] !== 0x20) sp++;
+  let nul = sp + 1;
+  while (nul < data.length && data[nul] !== 0) nul++;
+  if (nul + 21 > data.length) throw new GitFormatError('truncated tree entry');
+  return [sp, nul];
+}
+
+export function sameBytes(data: Buffer, start: number, end: number, name: Buffer): boolean {
+  if (end - start !== name.length) return false;
+  for (let k = 0; k < name.length; k++) if (data[start + k] !== name[k]) return false;
+  return true;
+}
+
 /** The entry called `name` in raw tree bytes, or undefined. */
 export function findTreeEntry(data: Buffer, name: string): PathEntry | undefined {
   const target = Buffer.from(name, 'utf8');
-  let i = 0;
-  while (i < data.length) {
-    const sp = data.indexOf(0x20, i);
-    const nul = sp < 0 ? -1 : data.indexOf(0, sp);
-    if (sp < 0 || nul < 0 || nul + 21 > data.length) throw new GitFormatError('truncated tree entry');
-    if (nul - sp - 1 === target.length && data.compare(target, 0, target.length, sp + 1, nul) === 0) {
+  for (let i = 0; i < data.length; ) {
+    const [sp, nul] = entryBounds(data, i);
+    if (sameBytes(data, sp + 1, nul, target)) {
       const mode = MODES[data.toString('latin1', i, sp)] ?? decodeTree(data.subarray(i, nul + 21))[0].mode;
       return { mode, id: data.toString('hex', nul + 1, nul + 21) };
     }

@@ -1,18 +1,20 @@
-// Binary encoding of a Change, shared by the on-disk journal (and, later, the replication stream):
-// [u8 version][f64 seq][u32 objectCount] { [u8 type][20-byte id][u32 length][data] }* [u32 jsonLength][json {refs, meta}]
+// Binary encoding of a Change, shared by the on-disk journal and the replication stream:
+// [u8 version=2][f64 seq][f64 epoch][u32 objectCount] { [u8 type][20-byte id][u32 length][data] }* [u32 jsonLength][json {refs, meta}]
+// Version 1 records (no epoch; written before replication) still decode, with epoch 0.
 import { GitFormatError, ObjectType } from '../git/objects.js';
 import { Change, StoredObject } from '../store/repository.js';
 
-const VERSION = 1;
+const VERSION = 2;
 const TYPES: ObjectType[] = ['commit', 'tree', 'blob', 'tag'];
 
 export function encodeChange(change: Change): Buffer {
   const json = Buffer.from(JSON.stringify(change.meta ? { refs: change.refs, meta: change.meta } : { refs: change.refs }));
-  let size = 1 + 8 + 4 + 4 + json.length;
+  let size = 1 + 8 + 8 + 4 + 4 + json.length;
   for (const o of change.objects) size += 1 + 20 + 4 + o.data.length;
   const buf = Buffer.allocUnsafe(size);
   let at = buf.writeUInt8(VERSION, 0);
   at = buf.writeDoubleLE(change.seq, at);
+  at = buf.writeDoubleLE(change.epoch, at);
   at = buf.writeUInt32LE(change.objects.length, at);
   for (const o of change.objects) {
     at = buf.writeUInt8(TYPES.indexOf(o.type), at);
@@ -30,10 +32,18 @@ export function decodeChange(buf: Buffer): Change {
     if (at + n > buf.length) throw new GitFormatError('truncated change record');
   };
   need(0, 13);
-  if (buf[0] !== VERSION) throw new GitFormatError(`unknown change record version ${buf[0]}`);
+  const version = buf[0];
+  if (version !== 1 && version !== VERSION) throw new GitFormatError(`unknown change record version ${version}`);
   const seq = buf.readDoubleLE(1);
-  const count = buf.readUInt32LE(9);
-  let at = 13;
+  let at = 9;
+  let epoch = 0;
+  if (version >= 2) {
+    need(at, 12);
+    epoch = buf.readDoubleLE(at);
+    at += 8;
+  }
+  const count = buf.readUInt32LE(at);
+  at += 4;
   const objects: StoredObject[] = [];
   for (let i = 0; i < count; i++) {
     need(at, 25);
@@ -51,5 +61,5 @@ export function decodeChange(buf: Buffer): Change {
   at += 4;
   need(at, jsonLen);
   const parsed = JSON.parse(buf.toString('utf8', at, at + jsonLen)) as Pick<Change, 'refs' | 'meta'>;
-  return parsed.meta ? { seq, objects, refs: parsed.refs, meta: parsed.meta } : { seq, objects, refs: parsed.refs };
+  return parsed.meta ? { seq, epoch, objects, refs: parsed.refs, meta: parsed.meta } : { seq, epoch, objects, refs: parsed.refs };
 }

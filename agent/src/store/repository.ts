@@ -26,6 +26,8 @@ export interface RefUpdate {
 
 export interface Change {
   seq: number;
+  /** Epoch of the primary that made the change (0 = standalone); replicas refuse changes from a deposed primary. */
+  epoch: number;
   objects: StoredObject[];
   refs: RefUpdate[];
   /** Metadata fields changed by this change (e.g. an import adopting a bundle's default branch). */
@@ -35,13 +37,19 @@ export interface Change {
 export type ChangeListener = (repo: Repository, change: Change) => void;
 /** Makes a change durable before it becomes visible; throwing rejects the change with nothing applied. */
 export type ChangeJournal = (repo: Repository, change: Change) => void;
+/** Runs before a local write is checked; throwing (e.g. "not the primary") rejects it with nothing applied. */
+export type WriteGuard = (repo: Repository) => void;
 
 export class Repository {
   readonly objects = new ObjectStore();
   private readonly refs = new Map<string, ObjectId>();
   private listeners: ChangeListener[] = [];
   private journal: ChangeJournal | undefined;
+  private guard: WriteGuard | undefined;
   private seqNo = 0;
+  private lastEpochNo = 0;
+  /** Stamped on every change this repository makes; replication sets it to the primary's epoch. */
+  epoch = 0;
 
   constructor(public meta: RepoMeta) {}
 
@@ -52,6 +60,11 @@ export class Repository {
   /** Sequence number of the last applied change. */
   get seq(): number {
     return this.seqNo;
+  }
+
+  /** Epoch of the last applied change. */
+  get lastEpoch(): number {
+    return this.lastEpochNo;
   }
 
   get headRef(): string {
@@ -80,6 +93,10 @@ export class Repository {
     this.journal = journal;
   }
 
+  setGuard(guard: WriteGuard | undefined): void {
+    this.guard = guard;
+  }
+
   onChange(listener: ChangeListener): () => void {
     this.listeners.push(listener);
     return () => {
@@ -92,6 +109,7 @@ export class Repository {
    * does not match. Objects referenced by new ref values must be present afterwards.
    */
   apply(objects: StoredObject[], refs: RefUpdate[], meta?: Change['meta']): Change {
+    this.guard?.(this);
     const seen = new Set<string>();
     for (const u of refs) {
       if (seen.has(u.name)) throw invalid('duplicate_ref_update', `ref ${u.name} is updated twice in one change`);
@@ -112,11 +130,17 @@ export class Repository {
         throw invalid('missing_object', `ref ${u.name} would point at missing object ${u.new}`);
       }
     }
-    const change: Change = meta ? { seq: this.seqNo + 1, objects, refs, meta } : { seq: this.seqNo + 1, objects, refs };
+    const seq = this.seqNo + 1;
+    const change: Change = meta ? { seq, epoch: this.epoch, objects, refs, meta } : { seq, epoch: this.epoch, objects, refs };
+    this.applyRecorded(change);
+    return change;
+  }
+
+  /** Applies a change made elsewhere (a replica receiving its primary's log): journaled and announced, but no CAS. */
+  applyRecorded(change: Change): void {
     this.journal?.(this, change);
     this.replay(change);
     for (const l of this.listeners) l(this, change);
-    return change;
   }
 
   /** Replays a change recorded earlier (journal, replication) without listeners or CAS: the record is the authority. */
@@ -128,5 +152,6 @@ export class Repository {
       else this.refs.set(u.name, u.new);
     }
     this.seqNo = change.seq;
+    this.lastEpochNo = change.epoch;
   }
 }

@@ -8,6 +8,9 @@ import { RepositoryStore } from '../../store/repository-store.js';
 import { RouteContext } from './context.js';
 import { errorBody, installErrorHandling } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { ReplicationManager } from '../../replication/manager.js';
+import { installReplicationHooks } from './replication-hooks.js';
+import { RequestRate } from './request-rate.js';
 import { BUNDLE_TYPES, bundleRoutes } from './routes/bundle.js';
 import { commitRoutes } from './routes/commits.js';
 import { contentRoutes } from './routes/content.js';
@@ -22,6 +25,8 @@ export interface HttpServerOptions {
   /** Answers /readyz: false while loading or draining. */
   isReady: () => boolean;
   version: string;
+  /** Replication on: forwarding, read-your-writes and write-concern waits (see replication-hooks.ts). */
+  replication?: { manager: ReplicationManager; rate?: RequestRate };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -69,6 +74,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     done();
   });
   installErrorHandling(app, log);
+  if (opts.replication) installReplicationHooks(app, opts.replication.manager, metrics.registry, opts.replication.rate);
 
   await app.register(swagger, {
     openapi: {

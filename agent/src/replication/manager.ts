@@ -1,0 +1,298 @@
+// Per-repository replication roles on this agent: applies the operator's assignments (epochs only grow, persisted),
+// runs the primary or replica side, fences itself on hearing of a newer epoch, and answers the REST transport's
+// questions (serve here or forward, wait for a write concern, wait for a sequence number).
+import { GovcError, invalid } from '../errors.js';
+import { Change, Repository } from '../store/repository.js';
+import { RepositoryStore } from '../store/repository-store.js';
+import { RepoState, Role as WireRole, WriteConcern as WireConcern } from '../../../proto/gen/govc/v1/admin.js';
+import { ChecksumReply, Subscribe } from '../../../proto/gen/govc/v1/replication.js';
+import { AssignmentFile, StoredAssignment } from './assignment-file.js';
+import { ChangeWindow } from './change-window.js';
+import { repoChecksum } from './checksum.js';
+import { ReplicationMetrics, createReplicationMetrics } from './metrics.js';
+import { PeerConnector, ReplicaSink } from './peer.js';
+import { PrimaryRole } from './primary-role.js';
+import { ReplicaRole } from './replica-role.js';
+import { SeqWaiters } from './seq-waiters.js';
+import { Assignment } from './types.js';
+
+export interface ReplicationOptions {
+  store: RepositoryStore;
+  dataDir: string;
+  /** This agent's advertised gRPC address: its identity among peers. */
+  self: string;
+  /** Where this agent serves REST, told to replicas for forwarding. */
+  httpAddr: string;
+  peers: PeerConnector;
+  log: { warn(msg: string, meta?: Record<string, unknown>): void; info(msg: string, meta?: Record<string, unknown>): void };
+  concernTimeoutMs: number;
+  /** How long a replica waits for a read's X-Govc-Seq before forwarding the read to the primary. */
+  readWaitMs: number;
+}
+
+interface Entry {
+  stored: StoredAssignment;
+  window: ChangeWindow;
+  primary?: PrimaryRole;
+  replica?: ReplicaRole;
+  /** Readers waiting for this repository's applied seq (read-your-writes on a replica). */
+  seqWaiters: SeqWaiters;
+  unlisten?: () => void;
+}
+
+export type Route = { kind: 'local' } | { kind: 'forward'; to: string };
+
+export class ReplicationManager {
+  private readonly entries = new Map<string, Entry>();
+  private readonly file: AssignmentFile;
+  readonly metrics: ReplicationMetrics = createReplicationMetrics();
+  draining = false;
+
+  constructor(private readonly opts: ReplicationOptions) {
+    this.file = new AssignmentFile(opts.dataDir);
+  }
+
+  get self(): string {
+    return this.opts.self;
+  }
+
+  get httpAddr(): string {
+    return this.opts.httpAddr;
+  }
+
+  /** Resumes the roles persisted by a previous run. */
+  start(): void {
+    for (const stored of this.file.loadAll()) this.activate(stored, '');
+  }
+
+  stop(): void {
+    for (const e of this.entries.values()) this.deactivate(e, new GovcError('unavailable', 'shutting_down', 'agent is stopping'));
+  }
+
+  assign(a: Assignment, defaultBranch: string): RepoState {
+    if (a.role === 'primary' && a.primaryAddr !== this.opts.self) {
+      throw invalid('invalid_assignment', `role primary needs primary_addr to be this agent (${this.opts.self}), got ${a.primaryAddr}`);
+    }
+    if (a.role === 'replica' && a.primaryAddr === this.opts.self) throw invalid('invalid_assignment', 'a replica cannot be its own primary');
+    const prev = this.entries.get(a.repo)?.stored;
+    if (prev) {
+      const known = Math.max(prev.assignment.epoch, prev.fencedAt ?? 0);
+      if (a.epoch < known) throw new GovcError('conflict', 'stale_epoch', `epoch ${a.epoch} is older than epoch ${known} this agent knows for ${a.repo}`);
+      const p = prev.assignment;
+      if (a.epoch === p.epoch && (a.role !== p.role || a.primaryAddr !== p.primaryAddr)) {
+        throw new GovcError('conflict', 'epoch_conflict', `epoch ${a.epoch} already names ${p.primaryAddr} primary of ${a.repo}; a new primary needs a new epoch`);
+      }
+    }
+    const stored: StoredAssignment = { assignment: { ...a, members: [...new Set(a.members)] } };
+    if (prev?.fencedAt !== undefined && prev.fencedAt > a.epoch) stored.fencedAt = prev.fencedAt;
+    this.file.save(stored);
+    this.activate(stored, defaultBranch);
+    return this.state(a.repo);
+  }
+
+  remove(repo: string, epoch: number): void {
+    const e = this.entries.get(repo);
+    if (e && epoch > 0 && epoch < e.stored.assignment.epoch) {
+      throw new GovcError('conflict', 'stale_epoch', `epoch ${epoch} is older than epoch ${e.stored.assignment.epoch} this agent knows for ${repo}`);
+    }
+    if (e) {
+      this.deactivate(e, new GovcError('not_found', 'repo_removed', `repository ${repo} was removed from this agent`));
+      this.entries.delete(repo);
+      this.file.remove(repo);
+    }
+    if (this.opts.store.has(repo)) this.opts.store.delete(repo);
+  }
+
+  /** This agent learnt that `epoch` exists for `repo`: a primary of an older epoch stops at once. */
+  fence(repo: string, epoch: number): void {
+    const e = this.entries.get(repo);
+    if (!e || epoch <= Math.max(e.stored.assignment.epoch, e.stored.fencedAt ?? 0)) return;
+    const stored: StoredAssignment = { ...e.stored, fencedAt: epoch };
+    this.file.save(stored);
+    if (e.primary) this.metrics.fenced.inc();
+    this.opts.log.warn('fenced: a newer epoch exists', { repo, epoch, had: e.stored.assignment.epoch });
+    this.activate(stored, '');
+  }
+
+  drain(): number {
+    this.draining = true;
+    let n = 0;
+    for (const e of this.entries.values()) {
+      if (e.primary) {
+        this.deactivate(e, new GovcError('unavailable', 'draining', 'agent is draining'));
+        this.guard(e);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private activate(stored: StoredAssignment, defaultBranch: string): void {
+    const a = stored.assignment;
+    let e = this.entries.get(a.repo);
+    if (e) {
+      const newest = Math.max(a.epoch, stored.fencedAt ?? 0);
+      const fenceEpoch = newest > e.stored.assignment.epoch ? newest : undefined;
+      this.deactivate(e, new GovcError('unavailable', 'not_primary', `this agent no longer acts as primary of ${a.repo} (epoch ${newest})`), fenceEpoch);
+    } else {
+      e = { stored, window: new ChangeWindow(), seqWaiters: new SeqWaiters() };
+      this.entries.set(a.repo, e);
+    }
+    e.stored = stored;
+    const { store } = this.opts;
+    const repo = store.has(a.repo) ? store.get(a.repo) : store.create({ name: a.repo, defaultBranch: defaultBranch || undefined });
+    this.watch(e, repo);
+    const fenced = stored.fencedAt !== undefined && stored.fencedAt > a.epoch;
+    if (a.role === 'primary' && !fenced && !this.draining) {
+      repo.epoch = a.epoch;
+      e.primary = new PrimaryRole(repo, a, e.window, { self: this.opts.self, httpAddr: this.opts.httpAddr, concernTimeoutMs: this.opts.concernTimeoutMs });
+    } else if (a.role === 'replica' && !fenced) {
+      e.replica = new ReplicaRole(a, {
+        repo: () => this.opts.store.get(a.repo),
+        installSnapshot: (change, meta) => this.installSnapshot(e!, change, meta.createdAt),
+        newerEpoch: (epoch) => this.fence(a.repo, epoch),
+        log: this.opts.log,
+      }, this.opts.peers, this.opts.self);
+      e.replica.start();
+    }
+    this.guard(e);
+  }
+
+  /** `fenceEpoch`: a newer epoch to tell the old primary about as the replica stream closes. */
+  private deactivate(e: Entry, reason: GovcError, fenceEpoch?: number): void {
+    e.primary?.stop(reason);
+    e.primary = undefined;
+    e.replica?.stop(fenceEpoch);
+    e.replica = undefined;
+  }
+
+  /** Local writes are allowed only on the primary of the current epoch. */
+  private guard(e: Entry): void {
+    const repo = this.opts.store.has(e.stored.assignment.repo) ? this.opts.store.get(e.stored.assignment.repo) : undefined;
+    if (!repo) return;
+    if (e.primary) return repo.setGuard(undefined);
+    const a = e.stored.assignment;
+    repo.setGuard(() => {
+      throw new GovcError('unavailable', 'not_primary', `this agent is not the primary of ${a.repo} (epoch ${Math.max(a.epoch, e.stored.fencedAt ?? 0)}); send writes to the primary`);
+    });
+  }
+
+  private watch(e: Entry, repo: Repository): void {
+    e.unlisten?.();
+    e.unlisten = repo.onChange((r, change) => {
+      const entry = e.window.push(change);
+      e.primary?.changed(entry);
+      e.seqWaiters.release((target) => r.seq >= target);
+    });
+  }
+
+  private installSnapshot(e: Entry, change: Change, createdAt: string): void {
+    const { store } = this.opts;
+    const name = e.stored.assignment.repo;
+    const old = store.has(name) ? store.get(name) : undefined;
+    const meta = { name, description: change.meta?.description ?? '', defaultBranch: change.meta?.defaultBranch ?? 'main', createdAt: createdAt || old?.meta.createdAt || new Date().toISOString() };
+    if (old) store.delete(name);
+    const repo = new Repository(meta);
+    store.add(repo);
+    e.window.clear();
+    this.watch(e, repo);
+    this.guard(e);
+    repo.applyRecorded(change);
+    this.metrics.snapshotsInstalled.inc();
+  }
+
+  // ---- replication transport entry points ----
+
+  attachReplica(sub: Subscribe, sink: ReplicaSink): { ack(seq: number): void; fence(epoch: number): void; detach(): void } {
+    const e = this.entries.get(sub.repo);
+    const known = e ? Math.max(e.stored.assignment.epoch, e.stored.fencedAt ?? 0) : 0;
+    if (e && sub.epoch > known) this.fence(sub.repo, sub.epoch);
+    if (!e || !e.primary || sub.epoch !== e.stored.assignment.epoch) {
+      throw new GovcError('conflict', 'not_primary', `this agent is not the primary of ${sub.repo} in epoch ${sub.epoch} (it knows epoch ${known})`);
+    }
+    const primary = e.primary;
+    const catchUp = primary.attach(sub, sink);
+    if (catchUp.kind === 'snapshot') this.metrics.snapshotsSent.inc();
+    return {
+      ack: (seq) => primary.ack(sub.member, seq),
+      fence: (epoch) => this.fence(sub.repo, epoch),
+      detach: () => primary.detach(sub.member, sink),
+    };
+  }
+
+  checksum(repo: string, epoch: number): ChecksumReply {
+    const e = this.entries.get(repo);
+    if (!e?.primary || (epoch !== 0 && epoch !== e.stored.assignment.epoch)) {
+      if (e && epoch > e.stored.assignment.epoch) this.fence(repo, epoch);
+      throw new GovcError('conflict', 'not_primary', `this agent is not the primary of ${repo} in epoch ${epoch}`);
+    }
+    const r = this.opts.store.get(repo);
+    return { seq: r.seq, checksum: repoChecksum(r), epoch: e.stored.assignment.epoch };
+  }
+
+  /** Replicas this agent follows as, for anti-entropy. */
+  replicas(): ReplicaRole[] {
+    const out: ReplicaRole[] = [];
+    for (const e of this.entries.values()) if (e.replica) out.push(e.replica);
+    return out;
+  }
+
+  // ---- REST transport entry points ----
+
+  isAssigned(repo: string): boolean {
+    return this.entries.has(repo);
+  }
+
+  /** Where a write to `repo` goes. */
+  async routeWrite(repo: string): Promise<Route> {
+    const e = this.entries.get(repo);
+    if (!e || e.primary) return { kind: 'local' };
+    // Just assigned: the primary's address comes with its first Hello.
+    const to = await e.replica?.primaryHttpWithin(1000);
+    if (to) return { kind: 'forward', to };
+    throw new GovcError('unavailable', 'not_primary', `this agent is not the primary of ${repo} and does not know the current one yet`);
+  }
+
+  /** Where a read of `repo` is served: here if this agent is the primary or has applied `minSeq`, else at the primary. */
+  async routeRead(repo: string, minSeq: number | undefined): Promise<Route> {
+    const e = this.entries.get(repo);
+    if (!e || e.primary) return { kind: 'local' };
+    const to = await e.replica?.primaryHttpWithin(this.opts.readWaitMs);
+    if (minSeq === undefined) return to ? { kind: 'forward', to } : { kind: 'local' };
+    const r = this.opts.store.get(repo);
+    if (r.seq >= minSeq) return { kind: 'local' };
+    try {
+      await e.seqWaiters.wait(minSeq, this.opts.readWaitMs, () => new Error('timeout'));
+      return { kind: 'local' };
+    } catch {
+      if (to) return { kind: 'forward', to };
+      throw new GovcError('unavailable', 'seq_not_reached', `this replica has applied seq ${r.seq} of ${repo}, not ${minSeq}, and cannot reach the primary`);
+    }
+  }
+
+  /** Resolves once the repository's write concern holds for `seq`; undefined when nothing needs waiting for. */
+  waitForConcern(repo: string, seq: number): Promise<void> | undefined {
+    return this.entries.get(repo)?.primary?.waitFor(seq);
+  }
+
+  state(repo: string): RepoState {
+    const e = this.entries.get(repo);
+    const r = this.opts.store.has(repo) ? this.opts.store.get(repo) : undefined;
+    if (!e && !r) throw new GovcError('not_found', 'repo_not_found', `repository ${JSON.stringify(repo)} is not on this agent`);
+    const a = e?.stored.assignment;
+    return {
+      repo,
+      role: !a ? WireRole.ROLE_UNSPECIFIED : a.role === 'primary' ? WireRole.ROLE_PRIMARY : WireRole.ROLE_REPLICA,
+      epoch: a ? Math.max(a.epoch, e!.stored.fencedAt ?? 0) : 0,
+      appliedSeq: r?.seq ?? 0,
+      lastEpoch: r?.lastEpoch ?? 0,
+      refs: r ? r.listRefs('').map(([name, id]) => ({ name, id })) : [],
+      checksum: r ? repoChecksum(r) : '',
+      primaryAddr: a?.primaryAddr ?? '',
+      writeConcern: !a ? WireConcern.WRITE_CONCERN_UNSPECIFIED : a.writeConcern === 'async' ? WireConcern.WRITE_CONCERN_ASYNC : a.writeConcern === 'quorum' ? WireConcern.WRITE_CONCERN_QUORUM : WireConcern.WRITE_CONCERN_ALL,
+      members: e?.primary?.members() ?? [],
+      inSync: e?.primary !== undefined || (e?.replica?.inSync ?? false),
+      fenced: e !== undefined && a?.role === 'primary' && e.primary === undefined,
+    };
+  }
+}

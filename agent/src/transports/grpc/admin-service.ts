@@ -1,0 +1,80 @@
+// The Admin service: checks each request's shape (INVALID_ARGUMENT), then hands it to the replication manager.
+import { handleUnaryCall, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { invalid } from '../../errors.js';
+import { repoNameProblem } from '../../store/repository-store.js';
+import { parseAddr } from '../../config.js';
+import { ReplicationManager } from '../../replication/manager.js';
+import { Assignment, WriteConcern as Concern } from '../../replication/types.js';
+import { AdminServer, AgentStats, AssignRequest, HealthReply, Role, WriteConcern } from '../../../../proto/gen/govc/v1/admin.js';
+import { grpcError } from './status.js';
+
+export interface AgentInfo {
+  stats(): AgentStats;
+  health(): HealthReply;
+  /** Readiness goes false; REST keeps serving what is in flight. */
+  drain(): void;
+}
+
+function unary<Req, Res>(fn: (req: Req) => Res): handleUnaryCall<Req, Res> {
+  return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
+    try {
+      cb(null, fn(call.request));
+    } catch (e) {
+      cb(grpcError(e), null);
+    }
+  };
+}
+
+function checkRepo(name: string): void {
+  const problem = repoNameProblem(name);
+  if (problem) throw invalid('invalid_repo_name', `repo ${JSON.stringify(name)} ${problem}`);
+}
+
+function checkAddr(value: string, what: string): void {
+  try {
+    parseAddr(value, what);
+  } catch {
+    throw invalid('invalid_address', `${what} must be host:port, got ${JSON.stringify(value)}`);
+  }
+}
+
+const CONCERNS: Partial<Record<WriteConcern, Concern>> = {
+  [WriteConcern.WRITE_CONCERN_ASYNC]: 'async',
+  [WriteConcern.WRITE_CONCERN_QUORUM]: 'quorum',
+  [WriteConcern.WRITE_CONCERN_ALL]: 'all',
+};
+
+export function toAssignment(req: AssignRequest): Assignment {
+  checkRepo(req.repo);
+  if (req.role !== Role.ROLE_PRIMARY && req.role !== Role.ROLE_REPLICA) throw invalid('invalid_role', 'role must be ROLE_PRIMARY or ROLE_REPLICA');
+  if (!Number.isSafeInteger(req.epoch) || req.epoch < 1) throw invalid('invalid_epoch', 'epoch must be a positive integer');
+  checkAddr(req.primaryAddr, 'primary_addr');
+  for (const m of req.members) checkAddr(m, 'members[]');
+  const writeConcern = CONCERNS[req.writeConcern] ?? (req.writeConcern === WriteConcern.WRITE_CONCERN_UNSPECIFIED ? 'async' : undefined);
+  if (!writeConcern) throw invalid('invalid_write_concern', 'write_concern must be ASYNC, QUORUM or ALL');
+  return {
+    repo: req.repo, role: req.role === Role.ROLE_PRIMARY ? 'primary' : 'replica', epoch: req.epoch, primaryAddr: req.primaryAddr,
+    members: req.members.includes(req.primaryAddr) ? req.members : [req.primaryAddr, ...req.members], writeConcern,
+  };
+}
+
+export function adminService(manager: ReplicationManager, info: AgentInfo): AdminServer {
+  return {
+    assign: unary((req: AssignRequest) => manager.assign(toAssignment(req), req.defaultBranch)),
+    remove: unary((req: { repo: string; epoch: number }) => {
+      checkRepo(req.repo);
+      manager.remove(req.repo, req.epoch);
+      return {};
+    }),
+    getRepoState: unary((req: { repo: string }) => {
+      checkRepo(req.repo);
+      return manager.state(req.repo);
+    }),
+    getStats: unary(() => info.stats()),
+    health: unary(() => info.health()),
+    drain: unary(() => {
+      info.drain();
+      return { repositories: manager.drain() };
+    }),
+  };
+}
