@@ -1,0 +1,241 @@
+// Failover decisions: which agents count as failed, and which replica becomes primary. Never promotes a copy
+// that could be missing an acknowledged write: a wrong "degraded" costs availability, a wrong promotion loses data.
+import { compare } from './compare.js';
+
+/** What the Repository status records (the operator's own record of the last epoch). */
+export interface RepositoryStatusView {
+  primary: string | null;
+  replicas: readonly string[];
+  epoch: number;
+  /** Replicas the primary last reported in sync; omitted when never reported. */
+  inSyncReplicas?: readonly string[];
+  /** Highest seq known to be acknowledged to a client (a lower bound: the primary may have acked more since). */
+  ackedSeq?: number;
+  /**
+   * Members (primary included) that must apply a write before it is acknowledged (quorum: ⌊members/2⌋+1).
+   * With it, promotion waits until the reachable replicas must include one that holds every acknowledged write.
+   */
+  requiredAcks?: number;
+}
+
+/** What one replica says about itself (admin RPC RepoState). */
+export interface ReplicaReport {
+  agent: string;
+  appliedSeq: number;
+  /** The epoch of the assignment it follows. */
+  epoch: number;
+  inSync: boolean;
+  /** False when the RPC failed or timed out: the other fields are then stale or zero. */
+  reachable: boolean;
+}
+
+export interface FailoverInput {
+  repo: string;
+  status: RepositoryStatusView;
+  reports: readonly ReplicaReport[];
+  /** Agents that may not become primary (failed, draining): from detectFailedAgents and the GovcCluster. */
+  excluded?: readonly string[];
+}
+
+export type DegradedReason =
+  | 'NoReplicas'
+  | 'NoReachableReplica'
+  | 'NoInSyncReplica'
+  | 'ReplicasBehindAcknowledged'
+  | 'QuorumUnreachable'
+  | 'StatusBehindReplicas';
+
+export interface Rejection {
+  agent: string;
+  why: 'not-a-replica' | 'excluded' | 'no-report' | 'unreachable' | 'other-epoch' | 'not-in-sync' | 'behind';
+}
+
+export type FailoverDecision =
+  | {
+      decision: 'promote';
+      repo: string;
+      newPrimary: string;
+      newEpoch: number;
+      /** The other replicas, sorted: they follow the new primary in the new epoch. */
+      replicas: string[];
+      appliedSeq: number;
+      rejected: Rejection[];
+    }
+  | { decision: 'degraded'; repo: string; reason: DegradedReason; message: string; rejected: Rejection[] };
+
+/**
+ * The in-sync, reachable replica of the current epoch with the highest applied seq (ties: the lowest name);
+ * the new epoch is always the recorded one + 1.
+ */
+export function chooseNewPrimary(input: FailoverInput): FailoverDecision {
+  const { repo, status } = input;
+  const degraded = (reason: DegradedReason, message: string, rejected: Rejection[] = []): FailoverDecision => ({
+    decision: 'degraded',
+    repo,
+    reason,
+    message,
+    rejected,
+  });
+  const replicas = [...new Set(status.replicas)].filter((r) => r !== status.primary).sort(compare);
+  if (replicas.length === 0) return degraded('NoReplicas', `${repo} has no replica to promote`);
+  const reports = new Map<string, ReplicaReport>();
+  for (const r of input.reports) if (r.reachable) reports.set(r.agent, r);
+
+  // A replica in a newer epoch means someone promoted after our record was written: re-read before acting.
+  const ahead = [...reports.values()].filter((r) => r.epoch > status.epoch).sort((a, b) => compare(a.agent, b.agent));
+  if (ahead.length > 0) {
+    return degraded(
+      'StatusBehindReplicas',
+      `${ahead[0].agent} follows epoch ${ahead[0].epoch}, status records ${status.epoch}; re-read the status`,
+    );
+  }
+
+  const excluded = new Set(input.excluded ?? []);
+  const isr = status.inSyncReplicas ? new Set(status.inSyncReplicas) : undefined;
+  const sameEpoch = replicas.map((a) => reports.get(a)).filter((r): r is ReplicaReport => r?.epoch === status.epoch);
+  // Everything a same-epoch replica has applied came from the old primary's log: promoting a copy behind it
+  // would drop writes that may have been acknowledged.
+  const floor = Math.max(status.ackedSeq ?? 0, ...sameEpoch.map((r) => r.appliedSeq));
+
+  const rejected: Rejection[] = [];
+  const candidates: ReplicaReport[] = [];
+  for (const agent of replicas) {
+    const report = reports.get(agent);
+    const why: Rejection['why'] | undefined = excluded.has(agent)
+      ? 'excluded'
+      : !input.reports.some((r) => r.agent === agent)
+        ? 'no-report'
+        : !report
+          ? 'unreachable'
+          : report.epoch !== status.epoch
+            ? 'other-epoch'
+            : !report.inSync || (isr !== undefined && !isr.has(agent))
+              ? 'not-in-sync'
+              : report.appliedSeq < floor
+                ? 'behind'
+                : undefined;
+    if (why) rejected.push({ agent, why });
+    else candidates.push(report!);
+  }
+  for (const r of input.reports) {
+    if (!replicas.includes(r.agent) && r.agent !== status.primary) rejected.push({ agent: r.agent, why: 'not-a-replica' });
+  }
+
+  if (candidates.length === 0) {
+    const reachable = replicas.filter((a) => reports.has(a) && !excluded.has(a));
+    if (reachable.length === 0) return degraded('NoReachableReplica', `no replica of ${repo} answers`, rejected);
+    if (rejected.some((r) => r.why === 'behind')) {
+      return degraded(
+        'ReplicasBehindAcknowledged',
+        `every in-sync replica of ${repo} is behind seq ${floor}, which may have been acknowledged`,
+        rejected,
+      );
+    }
+    return degraded('NoInSyncReplica', `no reachable replica of ${repo} is in sync in epoch ${status.epoch}`, rejected);
+  }
+
+  const quorum = quorumCheck(status, replicas.length, sameEpoch.length);
+  if (quorum) return degraded('QuorumUnreachable', `${repo}: ${quorum}`, rejected);
+
+  candidates.sort((a, b) => b.appliedSeq - a.appliedSeq || compare(a.agent, b.agent));
+  const chosen = candidates[0];
+  return {
+    decision: 'promote',
+    repo,
+    newPrimary: chosen.agent,
+    newEpoch: status.epoch + 1,
+    replicas: replicas.filter((a) => a !== chosen.agent),
+    appliedSeq: chosen.appliedSeq,
+    rejected,
+  };
+}
+
+/**
+ * An acknowledged write is on `requiredAcks - 1` replicas besides the primary. Hearing from more than
+ * `replicas - (requiredAcks - 1)` of them guarantees one of those is heard, so the highest seq heard covers every
+ * acknowledged write. Async writes (one ack) can never be covered: that loss is what async accepts.
+ */
+function quorumCheck(status: RepositoryStatusView, replicas: number, heard: number): string | undefined {
+  const holders = (status.requiredAcks ?? 1) - 1;
+  if (holders <= 0) return undefined;
+  const needed = replicas - holders + 1;
+  return heard >= needed ? undefined : `heard from ${heard} of ${replicas} replicas in this epoch, need ${needed}`;
+}
+
+export interface HealthProbe {
+  /** Milliseconds since the epoch (passed in: this module reads no clock). */
+  at: number;
+  ok: boolean;
+}
+
+export interface AgentHealth {
+  name: string;
+  /** The agent's Pod; absent when it no longer exists. */
+  pod?: {
+    phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+    ready: boolean;
+    /** Set once the Pod is being deleted. */
+    deleting?: boolean;
+  };
+  /** The operator's own health checks, any order. */
+  probes: readonly HealthProbe[];
+}
+
+export interface FailurePolicy {
+  /** Consecutive failed checks that make an agent failed (Praefect uses 10 at 1 s; we aim lower). */
+  failureThreshold: number;
+  intervalMs: number;
+}
+
+export type FailureReason = 'PodMissing' | 'PodTerminated' | 'PodDeleting' | 'HealthCheckFailures' | 'HealthCheckStale';
+
+export interface FailureVerdicts {
+  failed: { agent: string; reason: FailureReason; message: string }[];
+  /** Failing checks below the threshold, or a Pod not ready while checks pass: watch, do not act. */
+  suspect: string[];
+  healthy: string[];
+  /** Never checked yet (e.g. just after an operator restart) and Pod not gone: no verdict. */
+  unknown: string[];
+}
+
+/** Each agent's verdict at `now`; every list sorted by name. */
+export function detectFailedAgents(agents: readonly AgentHealth[], now: number, policy: FailurePolicy): FailureVerdicts {
+  const out: FailureVerdicts = { failed: [], suspect: [], healthy: [], unknown: [] };
+  const threshold = Math.max(1, policy.failureThreshold);
+  for (const agent of [...agents].sort((a, b) => compare(a.name, b.name))) {
+    const fail = (reason: FailureReason, message: string) => out.failed.push({ agent: agent.name, reason, message });
+    const pod = agent.pod;
+    if (!pod) {
+      fail('PodMissing', 'the agent Pod no longer exists');
+      continue;
+    }
+    if (pod.phase === 'Failed' || pod.phase === 'Succeeded') {
+      fail('PodTerminated', `the agent Pod is ${pod.phase}`);
+      continue;
+    }
+    if (pod.deleting) {
+      fail('PodDeleting', 'the agent Pod is being deleted');
+      continue;
+    }
+    const probes = agent.probes.filter((p) => p.at <= now).sort((a, b) => a.at - b.at);
+    if (probes.length === 0) {
+      out.unknown.push(agent.name);
+      continue;
+    }
+    let failures = 0;
+    for (let i = probes.length - 1; i >= 0 && !probes[i].ok; i--) failures++;
+    const last = probes[probes.length - 1].at;
+    // Checks that stopped being recorded are as bad as failed ones: that many intervals without a result.
+    const silentFor = now - last;
+    if (failures >= threshold) {
+      fail('HealthCheckFailures', `${failures} consecutive failed health checks (threshold ${threshold})`);
+    } else if (silentFor >= threshold * policy.intervalMs) {
+      fail('HealthCheckStale', `no health check result for ${silentFor} ms (${threshold} × ${policy.intervalMs} ms)`);
+    } else if (failures > 0 || !pod.ready || pod.phase !== 'Running') {
+      out.suspect.push(agent.name);
+    } else {
+      out.healthy.push(agent.name);
+    }
+  }
+  return out;
+}
