@@ -8,10 +8,29 @@ export type Logger = winston.Logger;
 
 const MESSAGE = Symbol.for('message');
 
+// The ISO timestamp changes once a millisecond; formatting it for every line is measurable at request rates.
+let lastMs = 0;
+let lastIso = '';
+function timestamp(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
 const jsonLine = winston.format((info) => {
-  const { level, message, ...meta } = info;
-  const err = meta.err instanceof Error ? { err: meta.err.message, stack: meta.err.stack } : {};
-  (info as Record<string | symbol, unknown>)[MESSAGE] = JSON.stringify({ timestamp: new Date().toISOString(), level, message, ...meta, ...err });
+  const line: Record<string, unknown> = { timestamp: timestamp(), level: info.level, message: info.message };
+  for (const key of Object.keys(info)) {
+    if (key === 'level' || key === 'message') continue;
+    const value = info[key];
+    if (value instanceof Error) {
+      line[key] = value.message;
+      line.stack = value.stack;
+    } else line[key] = value;
+  }
+  (info as Record<string | symbol, unknown>)[MESSAGE] = JSON.stringify(line);
   return info;
 });
 

@@ -34,13 +34,23 @@ export function shortRefProblem(short: string, prefix: 'refs/heads/' | 'refs/tag
 export function pathProblem(path: string): string | undefined {
   if (path.length === 0) return 'is empty';
   if (path.length > 4096) return 'is longer than 4096 characters';
-  if (path.includes('\0')) return 'contains NUL';
-  if (path.startsWith('/')) return 'is absolute';
-  for (const seg of path.split('/')) {
-    if (seg === '') return 'has an empty segment';
-    if (seg === '.' || seg === '..') return `has a "${seg}" segment`;
-    if (seg.toLowerCase() === '.git') return 'has a ".git" segment';
-    if (Buffer.byteLength(seg) > 255) return 'has a segment longer than 255 bytes';
+  if (path.charCodeAt(0) === 0x2f) return 'is absolute';
+  // One pass over the characters, checking each segment as it ends: this runs on every file read.
+  let start = 0;
+  for (let i = 0; i <= path.length; i++) {
+    const c = i < path.length ? path.charCodeAt(i) : 0x2f;
+    if (c === 0) return 'contains NUL';
+    if (c !== 0x2f) continue;
+    const len = i - start;
+    if (len === 0) return 'has an empty segment';
+    if (path.charCodeAt(start) === 0x2e) {
+      if (len === 1) return 'has a "." segment';
+      if (len === 2 && path.charCodeAt(start + 1) === 0x2e) return 'has a ".." segment';
+      if (len === 4 && path.slice(start, i).toLowerCase() === '.git') return 'has a ".git" segment';
+    }
+    // UTF-8 can take up to 4 bytes per UTF-16 unit pair; only measure exactly when the segment might be too long.
+    if (len > 63 && Buffer.byteLength(path.slice(start, i)) > 255) return 'has a segment longer than 255 bytes';
+    start = i + 1;
   }
   return undefined;
 }

@@ -1,5 +1,6 @@
 // Looking up a path inside a tree, one component at a time, without reading unrelated subtrees. The hot read path:
 // entries are scanned in the raw tree bytes, so a lookup allocates nothing per skipped entry.
+import { LRUCache } from 'lru-cache';
 import { FileMode, MODE_TREE, ObjectId, ObjectReader, decodeTree, GitFormatError } from './objects.js';
 
 export interface PathEntry {
@@ -38,6 +39,30 @@ export function sameBytes(data: Buffer, start: number, end: number, name: Buffer
   return true;
 }
 
+/**
+ * Name → entry indexes of recently read large trees. Trees are immutable and named by content, so an index is valid
+ * forever and can be shared by every repository that holds the same tree.
+ */
+const INDEXED_MIN_ENTRIES = 32;
+// Bounded by entries held (each ~150 bytes with its strings), not by tree count: one huge tree must not pin memory.
+const treeIndexes = new LRUCache<string, Map<string, PathEntry>>({ maxSize: 200_000, sizeCalculation: (m) => m.size });
+
+/** Like findTreeEntry, but a large tree read again is looked up through a cached index. */
+export function findTreeEntryById(id: ObjectId, data: Buffer, name: string): PathEntry | undefined {
+  const index = treeIndexes.get(id);
+  if (index) return index.get(name);
+  // A tree of n entries is at least 22n bytes; only trees large enough for scanning to hurt get an index.
+  if (data.length >= INDEXED_MIN_ENTRIES * 22) {
+    const built = new Map<string, PathEntry>();
+    for (const e of decodeTree(data)) built.set(e.name, { mode: e.mode, id: e.id });
+    if (built.size >= INDEXED_MIN_ENTRIES) {
+      treeIndexes.set(id, built);
+      return built.get(name);
+    }
+  }
+  return findTreeEntry(data, name);
+}
+
 /** The entry called `name` in raw tree bytes, or undefined. */
 export function findTreeEntry(data: Buffer, name: string): PathEntry | undefined {
   const target = Buffer.from(name, 'utf8');
@@ -58,7 +83,7 @@ export function lookupPath(reader: ObjectReader, tree: ObjectId, path: string): 
   if (path === '') return current;
   for (const name of path.split('/')) {
     if (current.mode !== MODE_TREE) return undefined;
-    const next = findTreeEntry(treeData(reader, current.id), name);
+    const next = findTreeEntryById(current.id, treeData(reader, current.id), name);
     if (!next) return undefined;
     current = next;
   }
