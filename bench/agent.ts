@@ -1,10 +1,11 @@
-// The agent benchmark: a bare Node HTTP server (the ceiling), then the agent's single-file commits/s and file reads/s at a
-// few concurrencies with p50/p99, then the git CLI making the same commits on tmpfs, and the memory held per raw byte.
+// The agent benchmark: a bare Node HTTP server (the ceiling), fastify serving a fixed 1 KiB body (the framework's floor),
+// the agent's single-file commits/s and 1 KiB file reads/s at a few concurrencies with p50/p99, the git CLI making the same
+// commits on tmpfs, and the memory held per raw byte stored.
 import autocannon from 'autocannon';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpuSeconds, startAgentProcess, startCeiling } from './servers.js';
+import { cpuSeconds, startAgentProcess, startCeiling, startFastifyFloor } from './servers.js';
 import { printTable } from './table.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 5);
@@ -93,6 +94,7 @@ export async function agentBench(): Promise<void> {
   // Ceiling and agent run side by side and are measured in alternation, round after round, so a busy machine slows both
   // alike; the ratios are taken per round and the median round is reported.
   const ceiling = await startCeiling();
+  const floor = await startFastifyFloor();
   const dataDir = mkdtempSync(join('/dev/shm', 'govc-bench-data-'));
   const agent = await startAgentProcess({ GOVC_DATA_DIR: dataDir, GOVC_LOG_LEVEL: process.env.GOVC_LOG_LEVEL ?? 'info' });
   const api = agent.url + '/api/v1';
@@ -112,6 +114,7 @@ export async function agentBench(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       for (const connections of CONCURRENCY) {
         runs.push({ round, ...(await load('ceiling GET', ceiling.pid, { url: ceiling.url, connections })) });
+        runs.push({ round, ...(await load('fastify 1KiB GET', floor.pid, { url: floor.url + '/file', connections })) });
         runs.push({ round, ...(await load('agent read', agent.pid, { url: api + '/repos/bench/files/src/f7.txt?ref=main', connections })) });
         runs.push({ round, ...(await load('agent commit', agent.pid, {
           url: api + '/repos/bench/commits',
@@ -148,10 +151,13 @@ export async function agentBench(): Promise<void> {
       git_commit_per_s: Math.round(gitPerSecond),
       commit_ratio_ceiling: round(perRound((r) => best('agent commit', r).perSecond / best('ceiling GET', r).perSecond)),
       read_ratio_ceiling: round(perRound((r) => best('agent read', r).perSecond / best('ceiling GET', r).perSecond)),
+      fastify_floor_ratio_ceiling: round(perRound((r) => best('fastify 1KiB GET', r).perSecond / best('ceiling GET', r).perSecond)),
+      read_ratio_fastify_floor: round(perRound((r) => best('agent read', r).perSecond / best('fastify 1KiB GET', r).perSecond)),
       commit_ratio_git: round(commitBest / gitPerSecond),
       memory_ratio: round(memory / objectBytes),
       rss_ratio: round(rss / objectBytes),
       ceiling_cpu_us: cpuOf('ceiling GET'),
+      fastify_floor_cpu_us: cpuOf('fastify 1KiB GET'),
       read_cpu_us: cpuOf('agent read'),
       commit_cpu_us: cpuOf('agent commit'),
       errors: runs.reduce((n, r) => n + r.errors, 0),
@@ -159,6 +165,7 @@ export async function agentBench(): Promise<void> {
   } finally {
     await agent.stop();
     await ceiling.stop();
+    await floor.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -64,6 +64,27 @@ http.createServer((req, res) => {
 process.on('SIGTERM', () => process.exit(0));
 `;
 
+// The framework's own floor: fastify serving the same 1 KiB body the agent's read benchmark fetches, with nothing else.
+const FASTIFY_FLOOR_SOURCE = `
+import Fastify from 'fastify';
+const body = Buffer.alloc(1024, 120);
+const app = Fastify({ logger: false });
+app.get('/file', async (_req, reply) => reply.type('application/octet-stream').send(body));
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+process.on('SIGTERM', () => process.exit(0));
+`;
+
+export async function startFastifyFloor(): Promise<Server> {
+  const port = await freePort();
+  // Evaluated as a module from the project folder so `fastify` resolves from its node_modules.
+  const child = spawn(process.execPath, ['--input-type=module', '-e', FASTIFY_FLOOR_SOURCE], {
+    env: { ...process.env, PORT: String(port) }, stdio: 'ignore', cwd: resolve('.'),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(url + '/file', child);
+  return wrap(child, url);
+}
+
 export async function startCeiling(): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, ['-e', CEILING_SOURCE], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });

@@ -27,6 +27,8 @@ export interface ReplicationConfig {
   readWaitMs: number;
   /** 0 = off. */
   antiEntropyMs: number;
+  /** Memory budget for the change windows of all repositories together (oldest changes trimmed first). */
+  windowBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -81,6 +83,7 @@ function loadReplication(env: NodeJS.ProcessEnv, httpAddr: string): ReplicationC
     writeConcernTimeoutMs: parseMs(env.GOVC_WRITE_CONCERN_TIMEOUT_MS, 2000, 'GOVC_WRITE_CONCERN_TIMEOUT_MS'),
     readWaitMs: parseMs(env.GOVC_READ_WAIT_MS, 200, 'GOVC_READ_WAIT_MS'),
     antiEntropyMs: parseMs(env.GOVC_ANTI_ENTROPY_MS, 30000, 'GOVC_ANTI_ENTROPY_MS'),
+    windowBytes: parseBytes(env.GOVC_REPLICATION_WINDOW_BYTES || '256MiB', 'GOVC_REPLICATION_WINDOW_BYTES'),
   };
 }
 

@@ -21,7 +21,7 @@ export function createReplicationNode(cfg: ReplicationConfig & { token: string }
   const peers = new GrpcPeerConnector(cfg.token);
   const manager = new ReplicationManager({
     store, dataDir, self: cfg.advertiseAddr, httpAddr: cfg.httpAdvertiseAddr, peers, log,
-    concernTimeoutMs: cfg.writeConcernTimeoutMs, readWaitMs: cfg.readWaitMs,
+    concernTimeoutMs: cfg.writeConcernTimeoutMs, readWaitMs: cfg.readWaitMs, windowBytes: cfg.windowBytes,
   });
   manager.start();
   const rate = new RequestRate();

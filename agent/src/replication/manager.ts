@@ -1,6 +1,7 @@
 // Per-repository replication roles on this agent: applies the operator's assignments (epochs only grow, persisted),
 // runs the primary or replica side, fences itself on hearing of a newer epoch, and answers the REST transport's
-// questions (serve here or forward, wait for a write concern, wait for a sequence number).
+// questions (serve here or forward, wait for a write concern, wait for a sequence number). Repositories this agent does
+// not hold are forwarded along the routes the operator publishes.
 import { GovcError, invalid } from '../errors.js';
 import { Change, Repository } from '../store/repository.js';
 import { RepositoryStore } from '../store/repository-store.js';
@@ -9,6 +10,8 @@ import { ChecksumReply, Subscribe } from '../../../proto/gen/govc/v1/replication
 import { AssignmentFile, StoredAssignment } from './assignment-file.js';
 import { ChangeWindow } from './change-window.js';
 import { repoChecksum } from './checksum.js';
+import { RouteEntry, RoutingTable } from './routing-table.js';
+import { WindowBudget } from './window-budget.js';
 import { ReplicationMetrics, createReplicationMetrics } from './metrics.js';
 import { PeerConnector, ReplicaSink } from './peer.js';
 import { PrimaryRole } from './primary-role.js';
@@ -28,6 +31,8 @@ export interface ReplicationOptions {
   concernTimeoutMs: number;
   /** How long a replica waits for a read's X-Govc-Seq before forwarding the read to the primary. */
   readWaitMs: number;
+  /** Budget shared by every repository's change window (default 256 MiB). */
+  windowBytes?: number;
 }
 
 interface Entry {
@@ -45,11 +50,22 @@ export type Route = { kind: 'local' } | { kind: 'forward'; to: string };
 export class ReplicationManager {
   private readonly entries = new Map<string, Entry>();
   private readonly file: AssignmentFile;
-  readonly metrics: ReplicationMetrics = createReplicationMetrics();
+  private readonly routes = new RoutingTable();
+  readonly budget: WindowBudget;
+  readonly metrics: ReplicationMetrics = createReplicationMetrics({
+    lag: () => this.lag(),
+    windowBytes: () => this.budget.usedBytes,
+    stalledStreams: () => {
+      let n = 0;
+      for (const e of this.entries.values()) n += e.primary?.stalledCount() ?? 0;
+      return n;
+    },
+  });
   draining = false;
 
   constructor(private readonly opts: ReplicationOptions) {
     this.file = new AssignmentFile(opts.dataDir);
+    this.budget = new WindowBudget(opts.windowBytes ?? 256 * 1024 * 1024);
   }
 
   get self(): string {
@@ -97,6 +113,8 @@ export class ReplicationManager {
     }
     if (e) {
       this.deactivate(e, new GovcError('not_found', 'repo_removed', `repository ${repo} was removed from this agent`));
+      e.unlisten?.();
+      e.window.clear();
       this.entries.delete(repo);
       this.file.remove(repo);
     }
@@ -135,7 +153,7 @@ export class ReplicationManager {
       const fenceEpoch = newest > e.stored.assignment.epoch ? newest : undefined;
       this.deactivate(e, new GovcError('unavailable', 'not_primary', `this agent no longer acts as primary of ${a.repo} (epoch ${newest})`), fenceEpoch);
     } else {
-      e = { stored, window: new ChangeWindow(), seqWaiters: new SeqWaiters() };
+      e = { stored, window: new ChangeWindow(this.budget), seqWaiters: new SeqWaiters() };
       this.entries.set(a.repo, e);
     }
     e.stored = stored;
@@ -145,7 +163,9 @@ export class ReplicationManager {
     const fenced = stored.fencedAt !== undefined && stored.fencedAt > a.epoch;
     if (a.role === 'primary' && !fenced && !this.draining) {
       repo.epoch = a.epoch;
-      e.primary = new PrimaryRole(repo, a, e.window, { self: this.opts.self, httpAddr: this.opts.httpAddr, concernTimeoutMs: this.opts.concernTimeoutMs });
+      e.primary = new PrimaryRole(repo, a, e.window, {
+        self: this.opts.self, httpAddr: this.opts.httpAddr, concernTimeoutMs: this.opts.concernTimeoutMs, onSnapshot: () => this.metrics.snapshotsSent.inc(),
+      });
     } else if (a.role === 'replica' && !fenced) {
       e.replica = new ReplicaRole(a, {
         repo: () => this.opts.store.get(a.repo),
@@ -180,8 +200,8 @@ export class ReplicationManager {
   private watch(e: Entry, repo: Repository): void {
     e.unlisten?.();
     e.unlisten = repo.onChange((r, change) => {
-      const entry = e.window.push(change);
-      e.primary?.changed(entry);
+      e.window.push(change);
+      e.primary?.changed();
       e.seqWaiters.release((target) => r.seq >= target);
     });
   }
@@ -211,8 +231,7 @@ export class ReplicationManager {
       throw new GovcError('conflict', 'not_primary', `this agent is not the primary of ${sub.repo} in epoch ${sub.epoch} (it knows epoch ${known})`);
     }
     const primary = e.primary;
-    const catchUp = primary.attach(sub, sink);
-    if (catchUp.kind === 'snapshot') this.metrics.snapshotsSent.inc();
+    primary.attach(sub, sink);
     return {
       ack: (seq) => primary.ack(sub.member, seq),
       fence: (epoch) => this.fence(sub.repo, epoch),
@@ -243,12 +262,30 @@ export class ReplicationManager {
     return this.entries.has(repo);
   }
 
+  /** Publishes routes (Admin.SetRoutes): where the primary of a repository serves REST. */
+  setRoutes(routes: RouteEntry[], replace: boolean): { applied: number; ignored: number; total: number } {
+    return this.routes.set(routes, replace);
+  }
+
+  /** Where a request for a repository this agent does not hold goes: its routed primary, if any (else served here). */
+  routeUnassigned(repo: string): Route {
+    const r = this.routes.get(repo);
+    return r && r.primaryHttpAddr !== this.opts.httpAddr ? { kind: 'forward', to: r.primaryHttpAddr } : { kind: 'local' };
+  }
+
+  /** A member that does not know its primary yet (or was fenced) may follow a route at least as new as its epoch. */
+  private routedPrimary(e: Entry): string | undefined {
+    const r = this.routes.get(e.stored.assignment.repo);
+    const known = Math.max(e.stored.assignment.epoch, e.stored.fencedAt ?? 0);
+    return r && r.epoch >= known && r.primaryHttpAddr !== this.opts.httpAddr ? r.primaryHttpAddr : undefined;
+  }
+
   /** Where a write to `repo` goes. */
   async routeWrite(repo: string): Promise<Route> {
     const e = this.entries.get(repo);
     if (!e || e.primary) return { kind: 'local' };
     // Just assigned: the primary's address comes with its first Hello.
-    const to = await e.replica?.primaryHttpWithin(1000);
+    const to = (e.replica ? await e.replica.primaryHttpWithin(this.routedPrimary(e) ? 0 : 1000) : undefined) ?? this.routedPrimary(e);
     if (to) return { kind: 'forward', to };
     throw new GovcError('unavailable', 'not_primary', `this agent is not the primary of ${repo} and does not know the current one yet`);
   }
@@ -257,7 +294,7 @@ export class ReplicationManager {
   async routeRead(repo: string, minSeq: number | undefined): Promise<Route> {
     const e = this.entries.get(repo);
     if (!e || e.primary) return { kind: 'local' };
-    const to = await e.replica?.primaryHttpWithin(this.opts.readWaitMs);
+    const to = (e.replica ? await e.replica.primaryHttpWithin(this.routedPrimary(e) ? 0 : this.opts.readWaitMs) : undefined) ?? this.routedPrimary(e);
     if (minSeq === undefined) return to ? { kind: 'forward', to } : { kind: 'local' };
     const r = this.opts.store.get(repo);
     if (r.seq >= minSeq) return { kind: 'local' };
@@ -273,6 +310,17 @@ export class ReplicationManager {
   /** Resolves once the repository's write concern holds for `seq`; undefined when nothing needs waiting for. */
   waitForConcern(repo: string, seq: number): Promise<void> | undefined {
     return this.entries.get(repo)?.primary?.waitFor(seq);
+  }
+
+  /** Largest lag over the repositories this agent is primary / a replica of (the lag gauge). */
+  lag(): { primary: number; replica: number } {
+    let primary = 0;
+    let replica = 0;
+    for (const e of this.entries.values()) {
+      if (e.primary) primary = Math.max(primary, e.primary.lag());
+      if (e.replica) replica = Math.max(replica, e.replica.lag());
+    }
+    return { primary, replica };
   }
 
   state(repo: string): RepoState {

@@ -15,7 +15,12 @@ export interface PeerConnector {
 
 /** The primary's side of one replica's stream. */
 export interface ReplicaSink {
-  send(msg: PrimaryMessage): void;
+  /** Queues `msg`; false once the transport's buffer is full: send nothing more until `onDrain` fires. */
+  send(msg: PrimaryMessage): boolean;
+  /** Runs `cb` once, when the buffer has drained after `send` returned false. */
+  onDrain(cb: () => void): void;
+  /** Messages queued and not yet taken by the transport. */
+  buffered(): number;
   /** Ends the stream; with an error the replica sees it as the call's status. */
   close(err?: Error): void;
 }

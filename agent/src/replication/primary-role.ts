@@ -1,6 +1,7 @@
 // The primary's side of one repository: streams every applied change to the connected replicas (after bringing each
 // one up to date by range or snapshot), counts their acknowledgements by seq and releases writes waiting for their
-// write concern.
+// write concern. Streams are flow-controlled: when a replica's stream pushes back, nothing more is queued for it until
+// it drains; then it resumes from the change window, or gets a snapshot when the window no longer reaches back.
 import { GovcError } from '../errors.js';
 import { Repository } from '../store/repository.js';
 import { MemberState } from '../../../proto/gen/govc/v1/admin.js';
@@ -16,11 +17,23 @@ interface Follower {
   sink: ReplicaSink;
   /** The primary's seq when the follower attached: it is in sync once it has acknowledged this. */
   syncedAt: number;
+  /** Highest seq handed to the sink. */
+  sentSeq: number;
+  /** The sink's buffer is full: nothing is sent until it drains, then sending resumes from the window. */
+  stalled: boolean;
 }
 
 export interface CatchUp {
   kind: 'none' | 'range' | 'snapshot';
   changes: number;
+}
+
+export interface PrimaryOptions {
+  self: string;
+  httpAddr: string;
+  concernTimeoutMs: number;
+  /** Called for every snapshot sent (catch-up, or a stalled replica the window no longer reaches). */
+  onSnapshot?: () => void;
 }
 
 export class PrimaryRole {
@@ -35,15 +48,15 @@ export class PrimaryRole {
     private readonly repo: Repository,
     readonly assignment: Assignment,
     private readonly window: ChangeWindow,
-    private readonly opts: { self: string; httpAddr: string; concernTimeoutMs: number },
+    private readonly opts: PrimaryOptions,
   ) {
     this.memberSet = new Set([...assignment.members, assignment.primaryAddr]);
     this.need = requiredAcks(assignment.writeConcern, this.memberSet.size);
   }
 
   /** Called for every change applied on the primary, after it entered the window. */
-  changed(entry: WindowEntry): void {
-    for (const f of this.followers.values()) sendChange(f.sink, entry);
+  changed(): void {
+    for (const f of this.followers.values()) this.pump(f);
   }
 
   /** A replica subscribed: validate it, bring it up to date and stream to it from now on. Throws a GovcError to refuse. */
@@ -53,29 +66,62 @@ export class PrimaryRole {
     }
     this.followers.get(sub.member)?.sink.close(new GovcError('conflict', 'replaced', 'a newer stream from the same replica replaced this one'));
     const seq = this.repo.seq;
-    sink.send({ body: { $case: 'hello', value: { epoch: this.assignment.epoch, seq, httpAddr: this.opts.httpAddr } } });
-    const catchUp = this.catchUp(sub, sink);
-    this.followers.set(sub.member, { member: sub.member, sink, syncedAt: seq });
+    const f: Follower = { member: sub.member, sink, syncedAt: seq, sentSeq: seq, stalled: false };
+    this.followers.set(sub.member, f);
+    if (!sink.send({ body: { $case: 'hello', value: { epoch: this.assignment.epoch, seq, httpAddr: this.opts.httpAddr } } })) this.stall(f);
+    const catchUp = this.catchUp(sub, f);
     // The replica's position counts right away: after a range catch-up it acknowledges again as it applies.
     if (catchUp.kind === 'none') this.ack(sub.member, sub.appliedSeq);
     return catchUp;
   }
 
-  private catchUp(sub: Subscribe, sink: ReplicaSink): CatchUp {
+  private catchUp(sub: Subscribe, f: Follower): CatchUp {
     const seq = this.repo.seq;
     if (!sub.forceSnapshot) {
       if (sub.appliedSeq === seq && sub.lastEpoch === this.repo.lastEpoch) return { kind: 'none', changes: 0 };
       // Same (seq, epoch) entry = same history up to it: only one primary writes in an epoch and never rewrites its log.
       const base = sub.appliedSeq === 0 ? undefined : this.window.at(sub.appliedSeq);
       const matches = sub.appliedSeq === 0 || (base !== undefined && base.change.epoch === sub.lastEpoch);
-      const range = matches && sub.appliedSeq < seq ? this.window.after(sub.appliedSeq) : undefined;
-      if (range && (range.length === 0 || range[0].change.seq === sub.appliedSeq + 1)) {
-        for (const e of range) sendChange(sink, e);
-        return { kind: 'range', changes: range.length };
+      if (matches && sub.appliedSeq < seq && this.window.at(sub.appliedSeq + 1)) {
+        f.sentSeq = sub.appliedSeq;
+        this.pump(f);
+        return { kind: 'range', changes: seq - sub.appliedSeq };
       }
     }
-    for (const frame of snapshotFrames(this.repo, this.assignment.epoch)) sink.send({ body: { $case: 'snapshot', value: frame } });
+    if (!this.sendSnapshot(f)) this.stall(f);
     return { kind: 'snapshot', changes: seq };
+  }
+
+  /** Sends what the follower misses, from the window (or a snapshot when the window no longer reaches back), until
+   * it has everything or its stream pushes back. */
+  private pump(f: Follower): void {
+    while (!f.stalled && f.sentSeq < this.repo.seq) {
+      const entry = this.window.at(f.sentSeq + 1);
+      let ok: boolean;
+      if (entry) {
+        ok = sendChange(f.sink, entry, this.repo.seq);
+        f.sentSeq = entry.change.seq;
+      } else ok = this.sendSnapshot(f);
+      if (!ok) this.stall(f);
+    }
+  }
+
+  private stall(f: Follower): void {
+    f.stalled = true;
+    f.sink.onDrain(() => {
+      if (this.followers.get(f.member) !== f) return; // replaced or detached meanwhile
+      f.stalled = false;
+      this.pump(f);
+    });
+  }
+
+  private sendSnapshot(f: Follower): boolean {
+    this.opts.onSnapshot?.();
+    let ok = true;
+    // Every frame goes out even past the high-water mark: a snapshot is bounded by the repository and must be whole.
+    for (const frame of snapshotFrames(this.repo, this.assignment.epoch)) ok = f.sink.send({ body: { $case: 'snapshot', value: frame } }) && ok;
+    f.sentSeq = this.repo.seq;
+    return ok;
   }
 
   detach(member: string, sink: ReplicaSink): void {
@@ -117,20 +163,40 @@ export class PrimaryRole {
     return [...this.memberSet].filter((m) => m !== this.opts.self).sort().map((addr) => {
       const acked = this.acked.get(addr) ?? 0;
       const f = this.followers.get(addr);
-      return { addr, ackedSeq: acked, connected: f !== undefined, inSync: f !== undefined && acked >= f.syncedAt };
+      return {
+        addr, ackedSeq: acked, connected: f !== undefined, inSync: f !== undefined && acked >= f.syncedAt,
+        sentSeq: f?.sentSeq ?? 0, stalled: f?.stalled ?? false, bufferedMessages: f?.sink.buffered() ?? 0,
+      };
     });
+  }
+
+  /** How far the slowest in-sync replica is behind (seq minus its acknowledged seq); 0 without in-sync replicas. */
+  lag(): number {
+    let min = this.repo.seq;
+    for (const f of this.followers.values()) {
+      const acked = this.acked.get(f.member) ?? 0;
+      if (acked >= f.syncedAt) min = Math.min(min, acked);
+    }
+    return this.repo.seq - min;
+  }
+
+  /** Replica streams currently backpressured. */
+  stalledCount(): number {
+    let n = 0;
+    for (const f of this.followers.values()) if (f.stalled) n++;
+    return n;
   }
 }
 
-export function sendChange(sink: ReplicaSink, entry: WindowEntry): void {
+/** Sends one change (in frames of up to FRAME_BYTES, always all of them); false when the sink pushed back. */
+export function sendChange(sink: ReplicaSink, entry: WindowEntry, headSeq: number): boolean {
   const bytes = encoded(entry);
   const { seq, epoch } = entry.change;
-  if (bytes.length <= FRAME_BYTES) {
-    sink.send({ body: { $case: 'change', value: { seq, epoch, data: bytes, last: true } } });
-    return;
-  }
+  if (bytes.length <= FRAME_BYTES) return sink.send({ body: { $case: 'change', value: { seq, epoch, data: bytes, last: true, headSeq } } });
+  let ok = true;
   for (let at = 0; at < bytes.length; at += FRAME_BYTES) {
     const last = at + FRAME_BYTES >= bytes.length;
-    sink.send({ body: { $case: 'change', value: { seq, epoch, data: bytes.subarray(at, at + FRAME_BYTES), last } } });
+    ok = sink.send({ body: { $case: 'change', value: { seq, epoch, data: bytes.subarray(at, at + FRAME_BYTES), last, headSeq } } }) && ok;
   }
+  return ok;
 }

@@ -35,6 +35,8 @@ export class ReplicaRole {
   primaryHttp: string | undefined;
   inSync = false;
   connected = false;
+  /** The primary's seq as last heard (Hello, change and snapshot frames), for the lag gauge. */
+  private primarySeq = 0;
   private helloWaiters: (() => void)[] = [];
 
   constructor(readonly assignment: Assignment, private readonly host: ReplicaHost, private readonly peers: PeerConnector, private readonly self: string) {}
@@ -106,6 +108,7 @@ export class ReplicaRole {
             throw new Error(`primary is at epoch ${h.epoch}, this replica follows epoch ${this.assignment.epoch}`);
           }
           this.helloSeq = h.seq;
+          this.primarySeq = h.seq;
           this.primaryHttp = h.httpAddr;
           this.connected = true;
           for (const w of this.helloWaiters.splice(0)) w();
@@ -116,6 +119,7 @@ export class ReplicaRole {
         case 'change': {
           const f = m.body.value;
           if (this.helloSeq < 0 || f.epoch > this.assignment.epoch) throw new Error(`unexpected change frame (epoch ${f.epoch})`);
+          this.primarySeq = Math.max(this.primarySeq, f.headSeq, f.seq);
           this.pendingChange.push(f.data);
           if (!f.last) return;
           const data = this.pendingChange.length === 1 ? this.pendingChange[0] : Buffer.concat(this.pendingChange);
@@ -126,6 +130,7 @@ export class ReplicaRole {
         case 'snapshot': {
           const f = m.body.value;
           if (this.helloSeq < 0 || f.epoch !== this.assignment.epoch) throw new Error(`unexpected snapshot frame (epoch ${f.epoch})`);
+          this.primarySeq = Math.max(this.primarySeq, f.seq);
           this.pendingSnapshot.push(f);
           if (!f.last) return;
           const frames = this.pendingSnapshot;
@@ -171,6 +176,11 @@ export class ReplicaRole {
       });
     });
     return this.primaryHttp;
+  }
+
+  /** How many changes this replica is behind its primary, as last heard from it. */
+  lag(): number {
+    return Math.max(0, this.primarySeq - this.host.repo().seq);
   }
 
   /** This replica's checksum, for anti-entropy. */

@@ -39,6 +39,10 @@ export class Admin {
     return this.call('assign', { repo: '', role: Role.ROLE_UNSPECIFIED, epoch: 0, primaryAddr: '', members: [], writeConcern: WriteConcern.WRITE_CONCERN_ASYNC, defaultBranch: '', ...req });
   }
 
+  setRoutes(routes: { repo: string; primaryHttpAddr: string; epoch: number }[], replace = false): Promise<{ applied: number; ignored: number; total: number }> {
+    return this.call('setRoutes', { routes, replace });
+  }
+
   state(repo: string): Promise<RepoState> {
     return this.call('getRepoState', { repo });
   }
@@ -97,6 +101,19 @@ export async function converged(nodes: Node[], repo: string, timeoutMs = 15000):
 
 export function commit(node: Node, repo: string, i: number, headers: Record<string, string> = {}) {
   return node.proc.client.request('POST', `/repos/${repo}/commits`, commitBody('main', { [`f${i % 7}.txt`]: `content ${i}\n` }, { message: `c${i}` }), headers);
+}
+
+/** The REST address a node advertises (what the operator publishes in routes). */
+export const httpAddr = (n: Node): string => `127.0.0.1:${n.httpPort}`;
+
+export async function metrics(n: Node): Promise<string> {
+  return (await fetch(`${n.proc.root}/metrics`)).text();
+}
+
+/** A sample's value in a Prometheus text exposition (NaN when absent). */
+export function sample(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : NaN;
 }
 
 export async function stopAll(nodes: Node[]): Promise<void> {

@@ -5,7 +5,8 @@ import { repoNameProblem } from '../../store/repository-store.js';
 import { parseAddr } from '../../config.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { Assignment, WriteConcern as Concern } from '../../replication/types.js';
-import { AdminServer, AgentStats, AssignRequest, HealthReply, Role, WriteConcern } from '../../../../proto/gen/govc/v1/admin.js';
+import { AdminServer, AgentStats, AssignRequest, HealthReply, Role, SetRoutesRequest, WriteConcern } from '../../../../proto/gen/govc/v1/admin.js';
+import { RouteEntry } from '../../replication/routing-table.js';
 import { grpcError } from './status.js';
 
 export interface AgentInfo {
@@ -58,6 +59,15 @@ export function toAssignment(req: AssignRequest): Assignment {
   };
 }
 
+export function toRoutes(req: SetRoutesRequest): RouteEntry[] {
+  return req.routes.map((r) => {
+    checkRepo(r.repo);
+    checkAddr(r.primaryHttpAddr, 'routes[].primary_http_addr');
+    if (!Number.isSafeInteger(r.epoch) || r.epoch < 1) throw invalid('invalid_epoch', `routes[].epoch must be a positive integer (repo ${r.repo})`);
+    return { repo: r.repo, primaryHttpAddr: r.primaryHttpAddr, epoch: r.epoch };
+  });
+}
+
 export function adminService(manager: ReplicationManager, info: AgentInfo): AdminServer {
   return {
     assign: unary((req: AssignRequest) => manager.assign(toAssignment(req), req.defaultBranch)),
@@ -72,6 +82,7 @@ export function adminService(manager: ReplicationManager, info: AgentInfo): Admi
     }),
     getStats: unary(() => info.stats()),
     health: unary(() => info.health()),
+    setRoutes: unary((req: SetRoutesRequest) => manager.setRoutes(toRoutes(req), req.replace)),
     drain: unary(() => {
       info.drain();
       return { repositories: manager.drain() };

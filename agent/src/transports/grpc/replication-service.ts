@@ -21,9 +21,12 @@ export function replicationService(manager: ReplicationManager): ReplicationServ
       let handle: ReturnType<ReplicationManager['attachReplica']> | undefined;
       let ended = false;
       const sink: ReplicaSink = {
-        send: (m) => {
-          if (!ended) call.write(m);
+        // write() is false once the stream's buffer passed its high-water mark: the caller stops until 'drain'.
+        send: (m) => !ended && call.write(m),
+        onDrain: (cb) => {
+          if (!ended) call.once('drain', cb);
         },
+        buffered: () => call.writableLength,
         close: (err) => {
           if (ended) return;
           ended = true;

@@ -153,6 +153,15 @@ export interface MemberState {
   ackedSeq: number;
   connected: boolean;
   inSync: boolean;
+  /** Highest seq the primary has handed to this replica's stream. */
+  sentSeq: number;
+  /**
+   * The stream is backpressured (a write returned false): nothing more is sent until it drains, then the primary
+   * resumes from its change window, or with a snapshot when the window no longer reaches back far enough.
+   */
+  stalled: boolean;
+  /** Messages queued in the stream, not yet taken by the transport (bounded: sending stops while stalled). */
+  bufferedMessages: number;
 }
 
 export interface RepoState {
@@ -207,6 +216,29 @@ export interface DrainRequest {
 
 export interface DrainReply {
   repositories: number;
+}
+
+export interface Route {
+  repo: string;
+  /** host:port where the repository's primary serves REST. */
+  primaryHttpAddr: string;
+  /** The assignment epoch this route belongs to; positive. */
+  epoch: number;
+}
+
+export interface SetRoutesRequest {
+  routes: Route[];
+  /** Also forget every route not listed (still no route moves to a lower epoch). */
+  replace: boolean;
+}
+
+export interface SetRoutesReply {
+  /** Routes added or moved to a new epoch / address. */
+  applied: number;
+  /** Routes whose epoch was lower than the one held. */
+  ignored: number;
+  /** Routes held after the call. */
+  total: number;
 }
 
 function createBaseAssignRequest(): AssignRequest {
@@ -676,7 +708,7 @@ export const RefEntry: MessageFns<RefEntry> = {
 };
 
 function createBaseMemberState(): MemberState {
-  return { addr: "", ackedSeq: 0, connected: false, inSync: false };
+  return { addr: "", ackedSeq: 0, connected: false, inSync: false, sentSeq: 0, stalled: false, bufferedMessages: 0 };
 }
 
 export const MemberState: MessageFns<MemberState> = {
@@ -692,6 +724,15 @@ export const MemberState: MessageFns<MemberState> = {
     }
     if (message.inSync !== false) {
       writer.uint32(32).bool(message.inSync);
+    }
+    if (message.sentSeq !== 0) {
+      writer.uint32(40).uint64(message.sentSeq);
+    }
+    if (message.stalled !== false) {
+      writer.uint32(48).bool(message.stalled);
+    }
+    if (message.bufferedMessages !== 0) {
+      writer.uint32(56).uint32(message.bufferedMessages);
     }
     return writer;
   },
@@ -741,6 +782,30 @@ export const MemberState: MessageFns<MemberState> = {
             message.inSync = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.sentSeq = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.stalled = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.bufferedMessages = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -767,6 +832,17 @@ export const MemberState: MessageFns<MemberState> = {
         : isSet(object.in_sync)
         ? globalThis.Boolean(object.in_sync)
         : false,
+      sentSeq: isSet(object.sentSeq)
+        ? globalThis.Number(object.sentSeq)
+        : isSet(object.sent_seq)
+        ? globalThis.Number(object.sent_seq)
+        : 0,
+      stalled: isSet(object.stalled) ? globalThis.Boolean(object.stalled) : false,
+      bufferedMessages: isSet(object.bufferedMessages)
+        ? globalThis.Number(object.bufferedMessages)
+        : isSet(object.buffered_messages)
+        ? globalThis.Number(object.buffered_messages)
+        : 0,
     };
   },
 
@@ -784,6 +860,15 @@ export const MemberState: MessageFns<MemberState> = {
     if (message.inSync !== false) {
       obj.inSync = message.inSync;
     }
+    if (message.sentSeq !== 0) {
+      obj.sentSeq = Math.round(message.sentSeq);
+    }
+    if (message.stalled !== false) {
+      obj.stalled = message.stalled;
+    }
+    if (message.bufferedMessages !== 0) {
+      obj.bufferedMessages = Math.round(message.bufferedMessages);
+    }
     return obj;
   },
 
@@ -796,6 +881,9 @@ export const MemberState: MessageFns<MemberState> = {
     message.ackedSeq = object.ackedSeq ?? 0;
     message.connected = object.connected ?? false;
     message.inSync = object.inSync ?? false;
+    message.sentSeq = object.sentSeq ?? 0;
+    message.stalled = object.stalled ?? false;
+    message.bufferedMessages = object.bufferedMessages ?? 0;
     return message;
   },
 };
@@ -1662,6 +1750,297 @@ export const DrainReply: MessageFns<DrainReply> = {
   },
 };
 
+function createBaseRoute(): Route {
+  return { repo: "", primaryHttpAddr: "", epoch: 0 };
+}
+
+export const Route: MessageFns<Route> = {
+  encode(message: Route, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.repo !== "") {
+      writer.uint32(10).string(message.repo);
+    }
+    if (message.primaryHttpAddr !== "") {
+      writer.uint32(18).string(message.primaryHttpAddr);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(24).uint64(message.epoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Route {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRoute();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.repo = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.primaryHttpAddr = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Route {
+    return {
+      repo: isSet(object.repo) ? globalThis.String(object.repo) : "",
+      primaryHttpAddr: isSet(object.primaryHttpAddr)
+        ? globalThis.String(object.primaryHttpAddr)
+        : isSet(object.primary_http_addr)
+        ? globalThis.String(object.primary_http_addr)
+        : "",
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+    };
+  },
+
+  toJSON(message: Route): unknown {
+    const obj: any = {};
+    if (message.repo !== "") {
+      obj.repo = message.repo;
+    }
+    if (message.primaryHttpAddr !== "") {
+      obj.primaryHttpAddr = message.primaryHttpAddr;
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Route>, I>>(base?: I): Route {
+    return Route.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Route>, I>>(object: I): Route {
+    const message = createBaseRoute();
+    message.repo = object.repo ?? "";
+    message.primaryHttpAddr = object.primaryHttpAddr ?? "";
+    message.epoch = object.epoch ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetRoutesRequest(): SetRoutesRequest {
+  return { routes: [], replace: false };
+}
+
+export const SetRoutesRequest: MessageFns<SetRoutesRequest> = {
+  encode(message: SetRoutesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.routes) {
+      Route.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.replace !== false) {
+      writer.uint32(16).bool(message.replace);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoutesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoutesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.routes.push(Route.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.replace = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRoutesRequest {
+    return {
+      routes: globalThis.Array.isArray(object?.routes) ? object.routes.map((e: any) => Route.fromJSON(e)) : [],
+      replace: isSet(object.replace) ? globalThis.Boolean(object.replace) : false,
+    };
+  },
+
+  toJSON(message: SetRoutesRequest): unknown {
+    const obj: any = {};
+    if (message.routes?.length) {
+      obj.routes = message.routes.map((e) => Route.toJSON(e));
+    }
+    if (message.replace !== false) {
+      obj.replace = message.replace;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRoutesRequest>, I>>(base?: I): SetRoutesRequest {
+    return SetRoutesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoutesRequest>, I>>(object: I): SetRoutesRequest {
+    const message = createBaseSetRoutesRequest();
+    message.routes = object.routes?.map((e) => Route.fromPartial(e)) || [];
+    message.replace = object.replace ?? false;
+    return message;
+  },
+};
+
+function createBaseSetRoutesReply(): SetRoutesReply {
+  return { applied: 0, ignored: 0, total: 0 };
+}
+
+export const SetRoutesReply: MessageFns<SetRoutesReply> = {
+  encode(message: SetRoutesReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.applied !== 0) {
+      writer.uint32(8).uint32(message.applied);
+    }
+    if (message.ignored !== 0) {
+      writer.uint32(16).uint32(message.ignored);
+    }
+    if (message.total !== 0) {
+      writer.uint32(24).uint32(message.total);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetRoutesReply {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetRoutesReply();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.applied = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ignored = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.total = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetRoutesReply {
+    return {
+      applied: isSet(object.applied) ? globalThis.Number(object.applied) : 0,
+      ignored: isSet(object.ignored) ? globalThis.Number(object.ignored) : 0,
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+    };
+  },
+
+  toJSON(message: SetRoutesReply): unknown {
+    const obj: any = {};
+    if (message.applied !== 0) {
+      obj.applied = Math.round(message.applied);
+    }
+    if (message.ignored !== 0) {
+      obj.ignored = Math.round(message.ignored);
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetRoutesReply>, I>>(base?: I): SetRoutesReply {
+    return SetRoutesReply.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRoutesReply>, I>>(object: I): SetRoutesReply {
+    const message = createBaseSetRoutesReply();
+    message.applied = object.applied ?? 0;
+    message.ignored = object.ignored ?? 0;
+    message.total = object.total ?? 0;
+    return message;
+  },
+};
+
 export type AdminService = typeof AdminService;
 export const AdminService = {
   /**
@@ -1724,6 +2103,20 @@ export const AdminService = {
     responseSerialize: (value: DrainReply): Buffer => Buffer.from(DrainReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): DrainReply => DrainReply.decode(value),
   },
+  /**
+   * Tells this agent where the primary of each listed repository serves REST, so it forwards requests for
+   * repositories it does not hold. Upsert by repo; a route never moves to a lower epoch than the one held (that entry
+   * is ignored). Routes live in memory only: the operator re-publishes them (e.g. after a restart).
+   */
+  setRoutes: {
+    path: "/govc.v1.Admin/SetRoutes" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetRoutesRequest): Buffer => Buffer.from(SetRoutesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetRoutesRequest => SetRoutesRequest.decode(value),
+    responseSerialize: (value: SetRoutesReply): Buffer => Buffer.from(SetRoutesReply.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetRoutesReply => SetRoutesReply.decode(value),
+  },
 } as const;
 
 export interface AdminServer extends UntypedServiceImplementation {
@@ -1739,6 +2132,12 @@ export interface AdminServer extends UntypedServiceImplementation {
   health: handleUnaryCall<HealthRequest, HealthReply>;
   /** Stops accepting new REST requests (readiness goes false) and steps down as primary of every repository. */
   drain: handleUnaryCall<DrainRequest, DrainReply>;
+  /**
+   * Tells this agent where the primary of each listed repository serves REST, so it forwards requests for
+   * repositories it does not hold. Upsert by repo; a route never moves to a lower epoch than the one held (that entry
+   * is ignored). Routes live in memory only: the operator re-publishes them (e.g. after a restart).
+   */
+  setRoutes: handleUnaryCall<SetRoutesRequest, SetRoutesReply>;
 }
 
 export interface AdminClient extends Client {
@@ -1831,6 +2230,26 @@ export interface AdminClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DrainReply) => void,
+  ): ClientUnaryCall;
+  /**
+   * Tells this agent where the primary of each listed repository serves REST, so it forwards requests for
+   * repositories it does not hold. Upsert by repo; a route never moves to a lower epoch than the one held (that entry
+   * is ignored). Routes live in memory only: the operator re-publishes them (e.g. after a restart).
+   */
+  setRoutes(
+    request: SetRoutesRequest,
+    callback: (error: ServiceError | null, response: SetRoutesReply) => void,
+  ): ClientUnaryCall;
+  setRoutes(
+    request: SetRoutesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetRoutesReply) => void,
+  ): ClientUnaryCall;
+  setRoutes(
+    request: SetRoutesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetRoutesReply) => void,
   ): ClientUnaryCall;
 }
 

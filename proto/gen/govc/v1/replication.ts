@@ -87,6 +87,8 @@ export interface ChangeFrame {
   epoch: number;
   data: Buffer;
   last: boolean;
+  /** The primary's seq when it sent this frame: the replica's lag is head_seq minus what it applied. */
+  headSeq: number;
 }
 
 /**
@@ -788,7 +790,7 @@ export const Hello: MessageFns<Hello> = {
 };
 
 function createBaseChangeFrame(): ChangeFrame {
-  return { seq: 0, epoch: 0, data: Buffer.alloc(0), last: false };
+  return { seq: 0, epoch: 0, data: Buffer.alloc(0), last: false, headSeq: 0 };
 }
 
 export const ChangeFrame: MessageFns<ChangeFrame> = {
@@ -804,6 +806,9 @@ export const ChangeFrame: MessageFns<ChangeFrame> = {
     }
     if (message.last !== false) {
       writer.uint32(32).bool(message.last);
+    }
+    if (message.headSeq !== 0) {
+      writer.uint32(40).uint64(message.headSeq);
     }
     return writer;
   },
@@ -853,6 +858,14 @@ export const ChangeFrame: MessageFns<ChangeFrame> = {
             message.last = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.headSeq = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -871,6 +884,11 @@ export const ChangeFrame: MessageFns<ChangeFrame> = {
       epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
       data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
       last: isSet(object.last) ? globalThis.Boolean(object.last) : false,
+      headSeq: isSet(object.headSeq)
+        ? globalThis.Number(object.headSeq)
+        : isSet(object.head_seq)
+        ? globalThis.Number(object.head_seq)
+        : 0,
     };
   },
 
@@ -888,6 +906,9 @@ export const ChangeFrame: MessageFns<ChangeFrame> = {
     if (message.last !== false) {
       obj.last = message.last;
     }
+    if (message.headSeq !== 0) {
+      obj.headSeq = Math.round(message.headSeq);
+    }
     return obj;
   },
 
@@ -900,6 +921,7 @@ export const ChangeFrame: MessageFns<ChangeFrame> = {
     message.epoch = object.epoch ?? 0;
     message.data = object.data ?? Buffer.alloc(0);
     message.last = object.last ?? false;
+    message.headSeq = object.headSeq ?? 0;
     return message;
   },
 };
