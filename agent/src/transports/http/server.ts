@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { Logger } from '../../logger.js';
+import { Logger, requestLogger } from '../../logger.js';
 import { RepositoryStore } from '../../store/repository-store.js';
 import { RouteContext } from './context.js';
 import { errorBody, installErrorHandling } from './errors.js';
@@ -45,6 +45,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     return503OnClosing: true,
   });
   const metrics = createMetrics(store);
+  const logRequest = requestLogger(log);
 
   // JSON and bundles only: anything else gets 415 instead of being coerced.
   app.removeContentTypeParser('text/plain');
@@ -70,7 +71,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     const seconds = reply.elapsedTime / 1000;
     metrics.observe(req.method, route, status, seconds);
     // Never the body or query values: they may carry file contents or secrets.
-    log.info('request', { reqId: req.id, method: req.method, route, status, ms: Math.round(reply.elapsedTime * 1000) / 1000 });
+    logRequest('request', { reqId: req.id, method: req.method, route, status, ms: Math.round(reply.elapsedTime * 1000) / 1000 });
     done();
   });
   installErrorHandling(app, log);
