@@ -36,6 +36,11 @@ bench: build
 clean:
 	rm -rf dist
 
+# Regenerates crds/*.yaml and operator/src/crd/generated-types.ts from the schemas in operator/src/crd/.
+.PHONY: crds
+crds: install
+	npm run crds
+
 # Regenerates the gRPC contracts' TypeScript (committed under proto/gen; needs protoc, e.g. apt-get install protobuf-compiler).
 .PHONY: proto
 proto: install

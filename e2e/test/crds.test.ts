@@ -1,4 +1,4 @@
-// The placeholder CRDs apply with the plane's kubectl, become Established,
+// The CRDs apply with the plane's kubectl, become Established,
 // and the apiserver enforces their schemas with readable messages.
 import test from 'ava';
 import { join } from 'node:path';
@@ -35,8 +35,11 @@ test('valid objects are accepted and defaults applied', async (t) => {
   });
   const r = await p.kubectl(['apply', '-f', '-'], { input: manifest });
   t.is(r.code, 0, r.stderr);
-  const got = await p.kubectl(['get', 'repository', name, '-n', 'default', '-o', 'jsonpath={.spec.replicationFactor}']);
-  t.is(got.stdout, '1', 'replicationFactor defaults to 1');
+  const got = await p.kubectl(['get', 'repository', name, '-n', 'default', '-o', 'jsonpath={.spec.deletionPolicy}/{.spec.defaultBranch}']);
+  t.is(got.stdout, 'Delete/main', 'deletionPolicy and defaultBranch defaulted');
+  // replicationFactor is left unset (the cluster's default applies); the cluster's defaults are filled in.
+  const defaults = await p.kubectl(['get', 'govccluster', name, '-n', 'default', '-o', 'jsonpath={.spec.defaults.replicationFactor}/{.spec.defaults.writeConcern}']);
+  t.is(defaults.stdout, '3/quorum');
   await p.kubectl(['delete', 'govccluster,repository', name, '-n', 'default', '--wait=false']);
 });
 

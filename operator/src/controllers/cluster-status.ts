@@ -1,0 +1,69 @@
+// A GovcCluster's status as a pure function of its agents, their reported stats and its repositories' statuses.
+import type { GovcClusterResource, GovcClusterStatus, RepositoryResource } from '../crd/generated-types.js';
+import { type Condition, clusterPhase } from '../conditions.js';
+import type { AgentView } from './agent-view.js';
+import { agentSelector } from './agent-resources.js';
+
+export function clusterStatus(
+  cluster: GovcClusterResource,
+  agents: readonly AgentView[],
+  memoryByAgent: ReadonlyMap<string, number>,
+  repositories: readonly RepositoryResource[],
+  now: number,
+): GovcClusterStatus {
+  const copies = new Map<string, { repositories: number; primaries: number }>();
+  const count = (agent: string, primary: boolean) => {
+    const c = copies.get(agent) ?? { repositories: 0, primaries: 0 };
+    c.repositories++;
+    if (primary) c.primaries++;
+    copies.set(agent, c);
+  };
+  let ready = 0;
+  let degraded = 0;
+  let under = 0;
+  for (const r of repositories) {
+    if (r.status?.primary) count(r.status.primary, true);
+    for (const a of r.status?.replicas ?? []) count(a, false);
+    if (r.status?.phase === 'Ready') ready++;
+    const readyCond = r.status?.conditions?.find((c) => c.type === 'Ready');
+    if (readyCond?.status === 'False' && readyCond.reason !== 'FailoverInProgress' && r.status?.primary === undefined) degraded++;
+    if (r.status?.conditions?.some((c) => c.type === 'Replicated' && c.reason === 'UnderReplicated')) under++;
+  }
+  const readyAgents = agents.filter((a) => a.ready).length;
+  const live = agents.filter((a) => !a.terminating);
+  const { phase, conditions } = clusterPhase(
+    (cluster.status?.conditions ?? []) as Condition[],
+    {
+      generation: cluster.metadata.generation ?? 0,
+      desiredAgents: cluster.spec.agents,
+      agents: live.length,
+      readyAgents,
+      failedAgents: live.filter((a) => !a.ready && a.ip !== '').length,
+      repositories: repositories.length,
+      readyRepositories: ready,
+      degradedRepositories: degraded,
+      underReplicatedRepositories: under,
+      pendingMoves: repositories.length - repositories.filter((r) => r.status?.primary).length,
+    },
+    now,
+  );
+  return {
+    observedGeneration: cluster.metadata.generation ?? 0,
+    phase: cluster.metadata.deletionTimestamp ? 'Deleting' : phase,
+    agents: live.length,
+    readyAgents,
+    selector: agentSelector(cluster.metadata.name!),
+    repositories: repositories.length,
+    readyRepositories: ready,
+    agentStatuses: agents.map((a) => ({
+      pod: a.name,
+      ...(a.ip ? { ip: a.ip } : {}),
+      ...(a.zone ? { zone: a.zone } : {}),
+      ready: a.ready,
+      repositories: copies.get(a.name)?.repositories ?? 0,
+      primaries: copies.get(a.name)?.primaries ?? 0,
+      ...(memoryByAgent.has(a.name) ? { memoryBytes: memoryByAgent.get(a.name) } : {}),
+    })),
+    conditions,
+  };
+}

@@ -1,0 +1,105 @@
+// The Admin API side of a Repository's reconcile: bring every member's assignment to the recorded epoch (an agent
+// that lost it, e.g. restarted empty, gets it again), remove copies, and ask survivors for failover reports.
+import type { ReplicaReport } from '../failover.js';
+import { AgentAdmin, RepoState, Role, WIRE_CONCERN, isGrpcFailedPrecondition } from '../agents/agent-admin.js';
+import type { AgentView } from './agent-view.js';
+import type { Member, WriteConcernName } from './repository-plan.js';
+
+export class EpochBehindError extends Error {
+  constructor(readonly agentEpoch: number) {
+    super(`an agent knows epoch ${agentEpoch}, newer than the recorded one`);
+  }
+}
+
+export interface AssignmentTarget {
+  repo: string;
+  epoch: number;
+  members: readonly Member[];
+  writeConcern: WriteConcernName;
+  defaultBranch: string;
+}
+
+export interface AssignmentOutcome {
+  /** Agents (re)assigned by this call. */
+  assigned: string[];
+  /** Members whose agent is not ready: not assigned now. */
+  unreachable: string[];
+}
+
+/** Assigns the primary first, then the replicas; members already at the epoch with the right role are left alone. */
+export async function ensureAssignments(
+  admin: AgentAdmin, token: string, agents: readonly AgentView[], t: AssignmentTarget,
+): Promise<AssignmentOutcome> {
+  const byName = new Map(agents.map((a) => [a.name, a]));
+  const primary = t.members.find((m) => m.role === 'primary')!;
+  const out: AssignmentOutcome = { assigned: [], unreachable: [] };
+  for (const m of t.members) {
+    const view = byName.get(m.agent);
+    if (!view?.ready || view.addr !== m.address) {
+      out.unreachable.push(m.agent);
+      continue;
+    }
+    const role = m.role === 'primary' ? Role.ROLE_PRIMARY : Role.ROLE_REPLICA;
+    const state = await admin.repoState(m.address, token, t.repo);
+    if (state && state.epoch > t.epoch) throw new EpochBehindError(state.epoch);
+    if (state && state.epoch === t.epoch && state.role === role && state.primaryAddr === primary.address) continue;
+    try {
+      await admin.assign(m.address, token, {
+        repo: t.repo, role, epoch: t.epoch, primaryAddr: primary.address,
+        members: t.members.map((x) => x.address), writeConcern: WIRE_CONCERN[t.writeConcern], defaultBranch: t.defaultBranch,
+      });
+    } catch (err) {
+      if (isGrpcFailedPrecondition(err)) {
+        const again = await admin.repoState(m.address, token, t.repo);
+        if (again && again.epoch >= t.epoch) throw new EpochBehindError(again.epoch);
+      }
+      throw err;
+    }
+    out.assigned.push(m.agent);
+  }
+  return out;
+}
+
+/** Removes the repository from agents that hold a copy no longer wanted; unreachable agents are skipped. */
+export async function removeCopies(
+  admin: AgentAdmin, token: string, agents: readonly AgentView[], repo: string, epoch: number, from: readonly Member[],
+): Promise<string[]> {
+  const byName = new Map(agents.map((a) => [a.name, a]));
+  const removed: string[] = [];
+  for (const m of from) {
+    const view = byName.get(m.agent);
+    if (!view?.ready) continue;
+    const state = await admin.repoState(view.addr, token, repo);
+    if (!state) continue;
+    await admin.remove(view.addr, token, repo, epoch);
+    removed.push(m.agent);
+  }
+  return removed;
+}
+
+/** Failover reports from the surviving replicas (unreachable ones reported as such). */
+export async function replicaReports(
+  admin: AgentAdmin, token: string, agents: readonly AgentView[], repo: string, candidates: readonly string[],
+): Promise<ReplicaReport[]> {
+  const byName = new Map(agents.map((a) => [a.name, a]));
+  return Promise.all(candidates.map(async (agent): Promise<ReplicaReport> => {
+    const view = byName.get(agent);
+    const unreachable = { agent, appliedSeq: 0, epoch: 0, inSync: false, reachable: false };
+    if (!view?.ready) return unreachable;
+    try {
+      const s = await admin.repoState(view.addr, token, repo);
+      if (!s) return { ...unreachable, reachable: true };
+      return { agent, appliedSeq: s.appliedSeq, epoch: s.epoch, inSync: s.inSync, reachable: true };
+    } catch {
+      return unreachable;
+    }
+  }));
+}
+
+export async function primaryState(admin: AgentAdmin, token: string, primary: Member, repo: string): Promise<RepoState | null> {
+  try {
+    return await admin.repoState(primary.address, token, repo);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,71 @@
+// Wires the operator together once this replica leads: caches (informers) feeding two controllers' queues.
+// Every change is mapped to the keys whose reconcile might now decide differently.
+import type { Logger } from 'winston';
+import { AgentAdmin } from './agents/agent-admin.js';
+import { CLUSTER_LABEL } from './controllers/agent-resources.js';
+import { Caches } from './controllers/caches.js';
+import { ClusterReconciler } from './controllers/cluster-reconciler.js';
+import { RepositoryReconciler } from './controllers/repository-reconciler.js';
+import { TokenSource } from './controllers/token-source.js';
+import type { OperatorConfig } from './config.js';
+import type { KubeClients } from './kube/kube-clients.js';
+import { Controller } from './runtime/controller.js';
+import { EventRecorder } from './runtime/event-recorder.js';
+import type { OperatorMetrics } from './runtime/metrics.js';
+
+export class Operator {
+  private readonly caches: Caches;
+  private readonly clusters: Controller;
+  private readonly repositories: Controller;
+  private readonly admin: AgentAdmin;
+  private readonly clusterGenerations = new Map<string, number>();
+
+  constructor(clients: KubeClients, private readonly cfg: OperatorConfig, metrics: OperatorMetrics, log: Logger) {
+    this.admin = new AgentAdmin(metrics);
+    const tokens = new TokenSource(clients.core);
+    const events = new EventRecorder(clients.core, log);
+    this.caches = new Caches(clients.kc, clients, {
+      cluster: (c, verb) => {
+        const key = `${c.metadata.namespace}/${c.metadata.name}`;
+        this.clusters.enqueue(key);
+        // Repositories read the cluster's spec (defaults, zone spreading), not its status.
+        const generation = c.metadata.generation ?? 0;
+        if (verb === 'delete' || this.clusterGenerations.get(key) !== generation) {
+          this.clusterGenerations.set(key, generation);
+          this.enqueueRepositoriesOf(c.metadata.namespace!, c.metadata.name!);
+        }
+      },
+      repository: (r) => {
+        this.repositories.enqueue(`${r.metadata.namespace}/${r.metadata.name}`);
+        if (r.spec?.clusterRef) this.clusters.enqueue(`${r.metadata.namespace}/${r.spec.clusterRef}`);
+      },
+      pod: (p) => {
+        const cluster = p.metadata?.labels?.[CLUSTER_LABEL];
+        if (!cluster) return;
+        this.clusters.enqueue(`${p.metadata!.namespace}/${cluster}`);
+        this.enqueueRepositoriesOf(p.metadata!.namespace!, cluster);
+      },
+    }, log);
+    const clusterReconciler = new ClusterReconciler(clients, this.caches, tokens, this.admin, events, log);
+    const repositoryReconciler = new RepositoryReconciler(clients, this.caches, tokens, this.admin, events, log);
+    this.clusters = new Controller('govccluster', clusterReconciler.reconcile, metrics, log);
+    this.repositories = new Controller('repository', repositoryReconciler.reconcile, metrics, log);
+  }
+
+  async start(): Promise<void> {
+    // Events arriving during the initial lists are queued; workers start once every cache is filled.
+    await this.caches.start();
+    this.clusters.start(this.cfg.clusterWorkers);
+    this.repositories.start(this.cfg.repositoryWorkers);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.clusters.stop(), this.repositories.stop()]);
+    await this.caches.stop();
+    this.admin.close();
+  }
+
+  private enqueueRepositoriesOf(namespace: string, cluster: string): void {
+    for (const r of this.caches.clusterRepositories(namespace, cluster)) this.repositories.enqueue(`${r.metadata.namespace}/${r.metadata.name}`);
+  }
+}
