@@ -1,7 +1,7 @@
 // The REST transport: fastify with schema validation, one error shape, one log line and metrics per request,
 // all routes under /api/v1 and described by /api/v1/openapi.json.
 import { randomUUID } from 'node:crypto';
-import Fastify, { FastifyInstance } from 'fastify';
+import Fastify, { FastifyInstance, preValidationHookHandler } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Logger, requestLogger } from '../../logger.js';
 import { RepositoryStore } from '../../store/repository-store.js';
@@ -50,16 +50,18 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   // JSON and bundles only: anything else gets 415 instead of being coerced.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(BUNDLE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  // Callback-style hooks: they run on every request, and async hooks cost a promise each.
-  app.addHook('preValidation', (req, reply, done) => {
-    if (req.body === undefined) return done();
-    const wantsBuffer = req.routeOptions.url?.endsWith('/bundle') ?? false;
-    if (wantsBuffer !== Buffer.isBuffer(req.body)) {
-      const expected = wantsBuffer ? BUNDLE_TYPES.join(' or ') : 'application/json';
-      reply.status(415).send(errorBody('unsupported_media_type', `this route takes ${expected}`));
-      return;
-    }
-    done();
+  // Callback-style hooks: they run on every request, and async hooks cost a promise each. The media-type check is
+  // attached only to routes that take a body, so reads do not pay for it.
+  const checkMediaType = (wantsBuffer: boolean): preValidationHookHandler => (req, reply, done) => {
+    if (req.body === undefined || wantsBuffer === Buffer.isBuffer(req.body)) return done();
+    const expected = wantsBuffer ? BUNDLE_TYPES.join(' or ') : 'application/json';
+    reply.status(415).send(errorBody('unsupported_media_type', `this route takes ${expected}`));
+  };
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH')) return;
+    const own = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [checkMediaType(route.url.endsWith('/bundle')), ...own];
   });
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
