@@ -1,7 +1,8 @@
 // The operator on the real plane, installed from manifests/ (two replicas under their own ServiceAccount and exactly
 // that RBAC): the sample GovcCluster gets three agents in three zones; Repositories are placed on a primary and two
 // replicas in distinct zones and become Ready; a commit on the primary reads back from every replica; deleting a
-// Repository removes it from its agents; invalid specs are refused; killing the leader hands over the Lease.
+// Repository removes it from its agents; an agent without a copy forwards along the routes the operator publishes;
+// invalid specs are refused; killing the leader hands over the Lease; scaling the cluster adds a Ready agent.
 import test from 'ava';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { join } from 'node:path';
@@ -115,6 +116,29 @@ test.serial('a commit through the primary pod IP reads back from every replica (
   t.regex(withHead.status!.head!, /^[0-9a-f]{40}$/);
 });
 
+test.serial('an agent that holds no copy forwards to the primary the operator routed (Admin.SetRoutes)', async (t) => {
+  await apply([repoManifest('routed', { replicationFactor: 1, writeConcern: 'async' })]);
+  const [repo] = await readyRepositories(['routed'], 60_000);
+  t.deepEqual(repo.status!.replicas ?? [], []);
+  const ipOf = new Map(((await getCluster(kc, ns, 'demo')).status?.agentStatuses ?? []).map((a) => [a.pod, a.ip]));
+  const others = [...ipOf.keys()].filter((a) => a !== repo.status!.primary);
+  t.is(others.length, 2);
+  const body = JSON.stringify({ branch: 'main', message: 'routed', author: { name: 'Ada', email: 'ada@example.com' }, files: [{ path: 'a.txt', content: 'routed\n' }] });
+  // Routes follow the Ready status through the cluster reconcile: allow it a moment.
+  const res = await waitFor('commit forwarded by a non-member', async () => {
+    const r = await fetch(`http://${ipOf.get(others[0])}:8080/api/v1/repos/routed/commits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return r.status === 404 ? false : r;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+  t.is(res.status, 201, await res.clone().text());
+  t.is(res.headers.get('x-govc-served-by'), `${ipOf.get(repo.status!.primary!)}:9090`, 'answered by the primary');
+  const read = await waitFor('read through the other non-member', async () => {
+    const r = await fetch(`http://${ipOf.get(others[1])}:8080/api/v1/repos/routed/files/a.txt`);
+    return r.status === 404 ? false : r;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+  t.is(read.status, 200);
+  t.is(await read.text(), 'routed\n');
+});
+
 test.serial('kubectl get repositories shows the printer columns', async (t) => {
   const r = await p.kubectl(['get', 'repositories', '-n', ns, 'website']);
   t.is(r.code, 0, r.stderr);
@@ -166,4 +190,21 @@ test.serial('killing the leader hands the Lease over within its duration, and th
   await apply([repoManifest('after-handover')]);
   const [repo] = await readyRepositories(['after-handover'], 60_000);
   t.truthy(repo.status?.primary);
+});
+
+test.serial('kubectl scale govccluster/demo --replicas=4 adds a fourth Ready agent, which gets the routes', async (t) => {
+  const r = await p.kubectl(['scale', 'govccluster/demo', '-n', ns, '--replicas=4']);
+  t.is(r.code, 0, r.stderr);
+  const cluster = await waitFor('4 ready agents', async () => {
+    const c = await getCluster(kc, ns, 'demo');
+    return c.status?.readyAgents === 4 ? c : false;
+  }, { timeoutMs: 120_000, intervalMs: 1000 });
+  const fourth = (cluster.status?.agentStatuses ?? []).find((a) => a.pod === 'demo-agent-3');
+  t.truthy(fourth?.ready, JSON.stringify(cluster.status?.agentStatuses));
+  // The new agent learns every route (published to each new agent incarnation) and forwards along it.
+  const read = await waitFor('routed read through the new agent', async () => {
+    const res = await fetch(`http://${fourth!.ip}:8080/api/v1/repos/routed/files/a.txt`);
+    return res.status === 200 ? res : false;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+  t.is(await read.text(), 'routed\n');
 });

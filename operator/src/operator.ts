@@ -6,6 +6,8 @@ import { CLUSTER_LABEL } from './controllers/agent-resources.js';
 import { Caches } from './controllers/caches.js';
 import { ClusterReconciler } from './controllers/cluster-reconciler.js';
 import { RepositoryReconciler } from './controllers/repository-reconciler.js';
+import { PlacementCache } from './controllers/placement-cache.js';
+import { RoutePublisher } from './controllers/route-publisher.js';
 import { TokenSource } from './controllers/token-source.js';
 import type { OperatorConfig } from './config.js';
 import type { KubeClients } from './kube/kube-clients.js';
@@ -13,12 +15,22 @@ import { Controller } from './runtime/controller.js';
 import { EventRecorder } from './runtime/event-recorder.js';
 import type { OperatorMetrics } from './runtime/metrics.js';
 
+const CLUSTER_BATCH_MS = 1_000;
+
+/** What a reconcile reacts to besides its own writes (status, its finalizer): spec (generation) and deletion. */
+function objectSignature(o: { metadata: { generation?: number; deletionTimestamp?: unknown } }): string {
+  return `${o.metadata.generation ?? 0}|${o.metadata.deletionTimestamp ? 'deleting' : ''}`;
+}
+
 export class Operator {
   private readonly caches: Caches;
   private readonly clusters: Controller;
   private readonly repositories: Controller;
   private readonly admin: AgentAdmin;
+  private readonly placements: PlacementCache;
   private readonly clusterGenerations = new Map<string, number>();
+  /** Per Repository: what besides its status it looked like at the last event (see objectSignature). */
+  private readonly repositorySignatures = new Map<string, string>();
 
   constructor(clients: KubeClients, private readonly cfg: OperatorConfig, metrics: OperatorMetrics, log: Logger) {
     this.admin = new AgentAdmin(metrics);
@@ -35,9 +47,18 @@ export class Operator {
           this.enqueueRepositoriesOf(c.metadata.namespace!, c.metadata.name!);
         }
       },
-      repository: (r) => {
-        this.repositories.enqueue(`${r.metadata.namespace}/${r.metadata.name}`);
-        if (r.spec?.clusterRef) this.clusters.enqueue(`${r.metadata.namespace}/${r.spec.clusterRef}`);
+      repository: (r, verb) => {
+        const key = `${r.metadata.namespace}/${r.metadata.name}`;
+        if (verb !== 'update' && r.spec?.clusterRef) this.placements.changed(r.metadata.namespace!, r.spec.clusterRef);
+        // The cluster's status and routes summarise all its repositories: one look per second, however many change.
+        if (r.spec?.clusterRef) this.clusters.enqueueAfter(`${r.metadata.namespace}/${r.spec.clusterRef}`, CLUSTER_BATCH_MS);
+        // Updates of status or finalizers only are this operator's own writes; its reconcile already asked for the
+        // next look (and the periodic resync catches anything else).
+        const seen = objectSignature(r);
+        if (verb === 'delete') this.repositorySignatures.delete(key);
+        else if (verb === 'update' && this.repositorySignatures.get(key) === seen) return;
+        else this.repositorySignatures.set(key, seen);
+        this.repositories.enqueue(key);
       },
       pod: (p) => {
         const cluster = p.metadata?.labels?.[CLUSTER_LABEL];
@@ -46,8 +67,9 @@ export class Operator {
         this.enqueueRepositoriesOf(p.metadata!.namespace!, cluster);
       },
     }, log);
-    const clusterReconciler = new ClusterReconciler(clients, this.caches, tokens, this.admin, events, log);
-    const repositoryReconciler = new RepositoryReconciler(clients, this.caches, tokens, this.admin, events, log);
+    const clusterReconciler = new ClusterReconciler(clients, this.caches, tokens, this.admin, events, log, new RoutePublisher(this.admin, log));
+    this.placements = new PlacementCache((namespace, cluster) => this.caches.clusterRepositories(namespace, cluster));
+    const repositoryReconciler = new RepositoryReconciler(clients, this.caches, tokens, this.admin, events, log, this.placements);
     this.clusters = new Controller('govccluster', clusterReconciler.reconcile, metrics, log);
     this.repositories = new Controller('repository', repositoryReconciler.reconcile, metrics, log);
   }

@@ -39,7 +39,7 @@ test('ordinals are read from names only when they are ours', (t) => {
 
 test('cluster status counts ready agents and copies per agent', (t) => {
   const agents = [0, 1, 2].map((i) => ({
-    name: `demo-agent-${i}`, ip: `127.0.0.${i}`, zone: `z${i}`, ready: i < 2, addr: '', httpAddr: '', terminating: false,
+    name: `demo-agent-${i}`, ip: `127.0.0.${i}`, zone: `z${i}`, ready: i < 2, addr: '', httpAddr: '', terminating: false, incarnation: '',
   }));
   const repos = [{
     apiVersion: 'govc.io/v1alpha1' as const, kind: 'Repository' as const, metadata: { name: 'r' },

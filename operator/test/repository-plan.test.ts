@@ -14,7 +14,7 @@ const repo = (name: string, extra: Partial<RepositoryResource> = {}): Repository
 });
 const agent = (i: number, ready = true): AgentView => ({
   name: `demo-agent-${i}`, ip: `127.0.0.${i + 1}`, zone: `zone-${'abc'[i]}`, ready,
-  addr: `127.0.0.${i + 1}:9090`, httpAddr: `127.0.0.${i + 1}:8080`, terminating: false,
+  addr: `127.0.0.${i + 1}:9090`, httpAddr: `127.0.0.${i + 1}:8080`, terminating: false, incarnation: `u${i}`,
 });
 const three = [agent(0), agent(1), agent(2)];
 

@@ -9,6 +9,8 @@ import {
   HealthReply,
   RepoState,
   Role,
+  SetRoutesReply,
+  SetRoutesRequest,
   WriteConcern,
 } from '../../../proto/gen/govc/v1/admin.js';
 import type { OperatorMetrics } from '../runtime/metrics.js';
@@ -53,6 +55,10 @@ export class AgentAdmin {
       if (isGrpcNotFound(err)) return null;
       throw err;
     }
+  }
+
+  setRoutes(addr: string, token: string, req: SetRoutesRequest): Promise<SetRoutesReply> {
+    return this.call(addr, token, 'setRoutes', req);
   }
 
   stats(addr: string, token: string): Promise<AgentStats> {

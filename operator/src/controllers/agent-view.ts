@@ -13,6 +13,8 @@ export interface AgentView {
   addr: string;
   httpAddr: string;
   terminating: boolean;
+  /** Pod uid and container restarts: changes when the agent process starts afresh (its routes are then lost). */
+  incarnation: string;
 }
 
 export function podReady(p: V1Pod): boolean {
@@ -32,6 +34,7 @@ export function agentViews(pods: readonly V1Pod[], zoneOfNode: (node: string) =>
         addr: ip ? `${ip}:${GRPC_PORT}` : '',
         httpAddr: ip ? `${ip}:${HTTP_PORT}` : '',
         terminating: Boolean(p.metadata?.deletionTimestamp),
+        incarnation: `${p.metadata?.uid ?? ''}/${ip}/${(p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0)}`,
       };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

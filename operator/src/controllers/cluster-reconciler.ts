@@ -18,6 +18,7 @@ import { agentViews } from './agent-view.js';
 import type { Caches } from './caches.js';
 import { clusterStatus } from './cluster-status.js';
 import { patchStatus, setFinalizers } from './object-writes.js';
+import type { RoutePublisher } from './route-publisher.js';
 import type { TokenSource } from './token-source.js';
 
 export const CLUSTER_FINALIZER = 'govc.io/cluster-cleanup';
@@ -34,6 +35,7 @@ export class ClusterReconciler {
     private readonly admin: AgentAdmin,
     private readonly events: EventRecorder,
     private readonly log: Logger,
+    private readonly routes: RoutePublisher,
   ) {}
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -68,11 +70,12 @@ export class ClusterReconciler {
       }));
     }
     const repositories = this.caches.clusterRepositories(namespace, name).filter((r) => !r.metadata.deletionTimestamp);
+    const routed = token ? await this.routes.publish(key, agents, repositories, token) : true;
     const status = clusterStatus(cluster, agents, memory, repositories, Date.now());
     if (JSON.stringify(status) !== JSON.stringify(cluster.status)) {
       await patchStatus(this.clients.custom, { ...this.target(cluster), resourceVersion: undefined }, status);
     }
-    return { requeueAfterMs: changed || status.readyAgents !== cluster.spec.agents ? 2_000 : RESYNC_MS };
+    return { requeueAfterMs: changed || !routed || status.readyAgents !== cluster.spec.agents ? 2_000 : RESYNC_MS };
   };
 
   /** Creates missing ordinals, replaces finished Pods, deletes ordinals at or above spec.agents. */

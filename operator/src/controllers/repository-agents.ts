@@ -26,23 +26,29 @@ export interface AssignmentOutcome {
   unreachable: string[];
 }
 
-/** Assigns the primary first, then the replicas; members already at the epoch with the right role are left alone. */
+/**
+ * Assigns the primary first, then the replicas (in parallel); members already at the epoch with the right role are
+ * left alone. `fresh`: the epoch was recorded just now, so no agent can hold it yet and the state check is skipped
+ * (an agent ahead of it refuses the assignment, which is checked then).
+ */
 export async function ensureAssignments(
-  admin: AgentAdmin, token: string, agents: readonly AgentView[], t: AssignmentTarget,
+  admin: AgentAdmin, token: string, agents: readonly AgentView[], t: AssignmentTarget, fresh = false,
 ): Promise<AssignmentOutcome> {
   const byName = new Map(agents.map((a) => [a.name, a]));
   const primary = t.members.find((m) => m.role === 'primary')!;
   const out: AssignmentOutcome = { assigned: [], unreachable: [] };
-  for (const m of t.members) {
+  const one = async (m: Member): Promise<void> => {
     const view = byName.get(m.agent);
     if (!view?.ready || view.addr !== m.address) {
       out.unreachable.push(m.agent);
-      continue;
+      return;
     }
     const role = m.role === 'primary' ? Role.ROLE_PRIMARY : Role.ROLE_REPLICA;
-    const state = await admin.repoState(m.address, token, t.repo);
-    if (state && state.epoch > t.epoch) throw new EpochBehindError(state.epoch);
-    if (state && state.epoch === t.epoch && state.role === role && state.primaryAddr === primary.address) continue;
+    if (!fresh) {
+      const state = await admin.repoState(m.address, token, t.repo);
+      if (state && state.epoch > t.epoch) throw new EpochBehindError(state.epoch);
+      if (state && state.epoch === t.epoch && state.role === role && state.primaryAddr === primary.address) return;
+    }
     try {
       await admin.assign(m.address, token, {
         repo: t.repo, role, epoch: t.epoch, primaryAddr: primary.address,
@@ -56,7 +62,9 @@ export async function ensureAssignments(
       throw err;
     }
     out.assigned.push(m.agent);
-  }
+  };
+  await one(primary);
+  await Promise.all(t.members.filter((m) => m !== primary).map(one));
   return out;
 }
 

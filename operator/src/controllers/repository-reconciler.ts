@@ -11,15 +11,16 @@ import type { ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/event-recorder.js';
 import { type AgentView, agentViews } from './agent-view.js';
 import type { Caches } from './caches.js';
+import type { PlacementCache } from './placement-cache.js';
 import { patchStatus, setFinalizers } from './object-writes.js';
 import { EpochBehindError, ensureAssignments, primaryState, removeCopies, replicaReports } from './repository-agents.js';
-import { allAddressed, decidePlacement, effectiveSettings, type Member, membersOf, nextEpoch } from './repository-plan.js';
+import { allAddressed, effectiveSettings, type Member, membersOf, nextEpoch } from './repository-plan.js';
 import { observedStatus } from './repository-status.js';
 import type { TokenSource } from './token-source.js';
 
 export const REPOSITORY_FINALIZER = 'govc.io/repository-cleanup';
 const RESYNC_MS = 15_000;
-const SOON_MS = 1_000;
+const SOON_MS = 500;
 
 export class RepositoryReconciler {
   constructor(
@@ -29,19 +30,20 @@ export class RepositoryReconciler {
     private readonly admin: AgentAdmin,
     private readonly events: EventRecorder,
     private readonly log: Logger,
+    private readonly placements: PlacementCache,
   ) {}
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const [namespace, name] = key.split('/');
-    const repo = this.caches.repository(namespace, name);
+    let repo = this.caches.repository(namespace, name);
     if (!repo) return {};
     const cluster = this.caches.cluster(namespace, repo.spec.clusterRef);
     const agents = cluster ? agentViews(this.caches.clusterPods(namespace, cluster.metadata.name!), this.caches.zoneOfNode) : [];
     const token = cluster ? await this.tokens.token(cluster) : undefined;
     if (repo.metadata.deletionTimestamp) return this.finalize(repo, agents, token);
     if (!(repo.metadata.finalizers ?? []).includes(REPOSITORY_FINALIZER)) {
-      await setFinalizers(this.clients.custom, this.target(repo), [...(repo.metadata.finalizers ?? []), REPOSITORY_FINALIZER]);
-      return {}; // the update event brings the object back with the finalizer
+      // Go on with the updated object rather than wait for its update event.
+      repo = await setFinalizers<RepositoryResource>(this.clients.custom, this.target(repo), [...(repo.metadata.finalizers ?? []), REPOSITORY_FINALIZER]);
     }
     if (!cluster) return this.waiting(repo, 'ClusterNotFound', `GovcCluster ${repo.spec.clusterRef} not found`, 10_000);
     if (!token) return this.waiting(repo, 'TokenMissing', 'the cluster\'s admin token Secret does not exist yet', 2_000);
@@ -51,8 +53,7 @@ export class RepositoryReconciler {
       return this.waiting(repo, 'WaitingForAgents', `${ready.length} of ${cluster.spec.agents} agents ready`, 2_000);
     }
 
-    const siblings = this.caches.clusterRepositories(namespace, cluster.metadata.name!);
-    const { decision } = decidePlacement(repo, cluster, siblings, agents);
+    const decision = await this.placements.decide(repo, cluster, agents);
     let primary = decision.primary;
     let replicas = decision.replicas;
     let failover: RepositoryResourceStatus['lastFailover'] | undefined;
@@ -80,11 +81,15 @@ export class RepositoryReconciler {
     if (!allAddressed(members)) return { requeueAfterMs: SOON_MS };
     let current = repo;
     let epoch = nextEpoch(repo.status, members);
-    if (epoch !== repo.status?.epoch) current = await this.recordPlacement(repo, members, epoch, settings, failover);
+    const fresh = epoch !== repo.status?.epoch;
+    if (fresh) {
+      current = await this.recordPlacement(repo, members, epoch, settings, failover);
+      this.placements.recorded(namespace, cluster.metadata.name!, name, { primary, replicas });
+    }
 
     let outcome;
     try {
-      outcome = await ensureAssignments(this.admin, token, agents, { repo: name, epoch, members, ...settings });
+      outcome = await ensureAssignments(this.admin, token, agents, { repo: name, epoch, members, ...settings }, fresh);
     } catch (err) {
       if (!(err instanceof EpochBehindError)) throw err;
       // The agents saw a later epoch than our record (e.g. a status write was lost): move past it.
@@ -100,7 +105,8 @@ export class RepositoryReconciler {
     }
 
     const state = await primaryState(this.admin, token, members[0], name);
-    const status = await this.writeObserved(current, members, epoch, settings, state);
+    // Just placed: the status already says Placing; write again only once Ready (one status write fewer per repository).
+    const status = await this.writeObserved(current, members, epoch, settings, state, undefined, fresh);
     const done = status.phase === 'Ready' && outcome.unreachable.length === 0;
     return { requeueAfterMs: done ? RESYNC_MS : SOON_MS };
   };
@@ -132,7 +138,7 @@ export class RepositoryReconciler {
 
   private async writeObserved(
     repo: RepositoryResource, members: readonly Member[], epoch: number, settings: ReturnType<typeof effectiveSettings>,
-    state: Awaited<ReturnType<typeof primaryState>>, failoverBlocked?: { reason: string; message: string },
+    state: Awaited<ReturnType<typeof primaryState>>, failoverBlocked?: { reason: string; message: string }, onlyIfReady = false,
   ): Promise<RepositoryResourceStatus> {
     const observed = observedStatus({
       generation: repo.metadata.generation ?? 0,
@@ -148,7 +154,7 @@ export class RepositoryReconciler {
       now: Date.now(),
     });
     const next = { ...repo.status, ...observed };
-    if (JSON.stringify(next) === JSON.stringify(repo.status)) return next;
+    if (JSON.stringify(next) === JSON.stringify(repo.status) || (onlyIfReady && next.phase !== 'Ready')) return next;
     await patchStatus(this.clients.custom, this.target(repo), observed);
     return next;
   }

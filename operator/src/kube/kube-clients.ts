@@ -10,6 +10,8 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 
+import { shareAgents } from './shared-agent.js';
+
 export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export interface KubeClients {
@@ -21,6 +23,7 @@ export interface KubeClients {
 }
 
 export function makeClients(kc: KubeConfig): KubeClients {
+  shareAgents(kc);
   return {
     kc,
     core: kc.makeApiClient(CoreV1Api),

@@ -29,6 +29,11 @@ export class Controller {
     this.metrics.queueDepth.set({ controller: this.name }, this.queue.length);
   }
 
+  /** Enqueues after `ms` unless a look is already scheduled sooner: many events, one reconcile. */
+  enqueueAfter(key: string, ms: number): void {
+    this.queue.addAfter(key, ms);
+  }
+
   start(workers: number): void {
     for (let i = 0; i < workers; i++) this.running.push(this.worker());
   }

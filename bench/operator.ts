@@ -1,0 +1,154 @@
+// The operator benchmark: a real control plane (e2e/harness: etcd, kube-apiserver, scheduler, controller-manager,
+// process kubelets), the CRDs, one GovcCluster of 3 agents (Pods), and the operator as a separate process on the host
+// (the leader of a Lease, with the admin kubeconfig) so its CPU and memory are its own. N Repository CRs are created at
+// once; measured: seconds from the first create until every one is Ready, Ready/s, the operator's CPU ms per
+// repository and its peak RSS. BENCH_REPOS is a size or a comma list (default "1000,10000"); each size gets a fresh
+// plane and operator, and prints one JSON line (the last line is the largest size).
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ControlPlane } from '../e2e/harness/control-plane.js';
+import { repoRoot } from '../e2e/harness/paths.js';
+import { OWNER_MARKER, PLANE_MARKER, spawnManaged, type ManagedProcess } from '../e2e/harness/proc.js';
+import { freePort, waitFor } from '../e2e/harness/util.js';
+import type { GovcClusterResource, RepositoryResource } from '../operator/src/crd/generated-types.js';
+import { shareAgents } from '../operator/src/kube/shared-agent.js';
+import { InformerRunner } from '../operator/src/runtime/informer-runner.js';
+import { makeLogger } from '../operator/src/runtime/logger.js';
+import { cpuSeconds } from './servers.js';
+import { printTable } from './table.js';
+
+const SIZES = (process.env.BENCH_REPOS ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
+const WORKERS = process.env.BENCH_OPERATOR_WORKERS ?? '32';
+const CREATE_CONCURRENCY = 32;
+const NS = 'bench';
+const GROUP = { group: 'govc.io', version: 'v1alpha1' };
+
+interface Result {
+  bench: 'operator';
+  repositories: number;
+  seconds_to_ready: number;
+  ready_per_s: number;
+  operator_cpu_ms_per_repo: number;
+  operator_peak_rss_mb: number;
+}
+
+const log = (m: string): void => void process.stderr.write(`[bench operator] ${m}\n`);
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function kubectl(plane: ControlPlane, args: string[], input?: string): Promise<void> {
+  const r = await plane.handle.kubectl(args, input === undefined ? {} : { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+}
+
+async function startOperator(plane: ControlPlane): Promise<ManagedProcess> {
+  return spawnManaged({
+    name: 'operator',
+    command: process.execPath,
+    // BENCH_OPERATOR_PROF=<dir>: a V8 CPU profile of the operator, written when it stops.
+    args: [...(process.env.BENCH_OPERATOR_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROF}`] : []), join(repoRoot, 'dist/operator/src/main.js')],
+    logFile: join(plane.dir, 'operator.log'),
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      KUBECONFIG: plane.handle.kubeconfigPath,
+      GOVC_LEASE_NAMESPACE: 'default',
+      GOVC_OPERATOR_HTTP_ADDR: `127.0.0.1:${await freePort()}`,
+      GOVC_REPOSITORY_WORKERS: WORKERS,
+      GOVC_LOG_LEVEL: 'warn',
+      [PLANE_MARKER]: plane.id,
+      [OWNER_MARKER]: String(process.pid),
+    },
+  });
+}
+
+/** Creates `n` Repository CRs, CREATE_CONCURRENCY at a time. */
+async function createRepositories(kc: KubeConfig, n: number): Promise<void> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  let next = 0;
+  await Promise.all(Array.from({ length: CREATE_CONCURRENCY }, async () => {
+    while (next < n) {
+      const name = `repo-${next++}`;
+      await api.createNamespacedCustomObject({
+        ...GROUP, plural: 'repositories', namespace: NS,
+        body: { apiVersion: 'govc.io/v1alpha1', kind: 'Repository', metadata: { name, namespace: NS }, spec: { clusterRef: 'demo' } },
+      });
+    }
+  }));
+}
+
+async function runSize(n: number): Promise<Result> {
+  log(`${n} repositories: starting a control plane`);
+  const plane = await ControlPlane.start({ log });
+  let operator: ManagedProcess | undefined;
+  let ready: InformerRunner<RepositoryResource> | undefined;
+  try {
+    const kc = plane.handle.adminKubeConfig();
+    shareAgents(kc); // the creates would otherwise pay a TLS handshake each
+    await kubectl(plane, ['apply', '--server-side', '-f', join(repoRoot, 'crds')]);
+    await kubectl(plane, ['wait', '--for', 'condition=Established', '--timeout', '60s', 'crd/govcclusters.govc.io', 'crd/repositories.govc.io']);
+    await kubectl(plane, ['create', 'namespace', NS]);
+    await kubectl(plane, ['apply', '-n', NS, '-f', '-'], JSON.stringify({
+      apiVersion: 'govc.io/v1alpha1', kind: 'GovcCluster', metadata: { name: 'demo' },
+      spec: { agents: 3, image: 'govc/agent:0.1.0', defaults: { replicationFactor: 3, writeConcern: 'quorum' }, zoneSpreading: true },
+    }));
+    operator = await startOperator(plane);
+    const api = kc.makeApiClient(CustomObjectsApi);
+    await waitFor('3 ready agents', async () => {
+      const c = (await api.getNamespacedCustomObject({ ...GROUP, plural: 'govcclusters', namespace: NS, name: 'demo' })) as GovcClusterResource;
+      return c.status?.readyAgents === 3;
+    }, { timeoutMs: 180_000, intervalMs: 500 });
+    log('3 agents ready; creating repositories');
+
+    const readyNames = new Set<string>();
+    let allReady: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (allReady = resolve));
+    ready = new InformerRunner<RepositoryResource>(kc, {
+      name: 'bench-repositories', path: `/apis/govc.io/v1alpha1/namespaces/${NS}/repositories`, log: makeLogger('warn'),
+      list: async () => (await api.listNamespacedCustomObject({ ...GROUP, plural: 'repositories', namespace: NS })) as { items: RepositoryResource[] },
+      onChange: (r) => {
+        if (r.status?.phase === 'Ready') readyNames.add(r.metadata.name!);
+        if (readyNames.size >= n) allReady();
+      },
+    });
+    await ready.start();
+    const cpu0 = cpuSeconds(operator.pid);
+    const t0 = Date.now();
+    const progress = setInterval(() => log(`${((Date.now() - t0) / 1000).toFixed(0)} s: ${readyNames.size}/${n} Ready`), 5_000);
+    await createRepositories(kc, n);
+    log(`created ${n} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? 600) * 1000;
+    await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`${readyNames.size}/${n} Ready after ${timeoutMs / 1000} s`)), timeoutMs))])
+      .finally(() => clearInterval(progress));
+    const seconds = (Date.now() - t0) / 1000;
+    const cpuMs = (cpuSeconds(operator.pid) - cpu0) * 1000;
+    return {
+      bench: 'operator',
+      repositories: n,
+      seconds_to_ready: round(seconds),
+      ready_per_s: round(n / seconds),
+      operator_cpu_ms_per_repo: round(cpuMs / n),
+      operator_peak_rss_mb: round(peakRssMb(operator.pid)),
+    };
+  } finally {
+    await ready?.stop();
+    await operator?.stop(5_000);
+    await plane.stop();
+  }
+}
+
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+export async function operatorBench(): Promise<void> {
+  const results: Result[] = [];
+  for (const n of SIZES) results.push(await runSize(n));
+  printTable(
+    ['repositories', 's to Ready', 'Ready/s', 'operator CPU ms/repo', 'operator peak RSS MB'],
+    results.map((r) => [r.repositories, r.seconds_to_ready, r.ready_per_s, r.operator_cpu_ms_per_repo, r.operator_peak_rss_mb]),
+  );
+  for (const r of results) console.log(JSON.stringify(r));
+}

@@ -1,0 +1,116 @@
+// One place() call per cluster for many Repository reconciles: placing every repository of a cluster on each
+// reconcile is quadratic (10,000 repositories = 10,000 placements of 10,000). The decisions of the last place() are
+// kept and handed out while they still hold: same agents and cluster spec, the repository was in that call with the
+// same replication factor, and its recorded placement is still the one place() saw or the one it decided. Otherwise
+// the reconcile waits for the next call, which a short debounce shares among all reconciles that need one.
+import type { GovcClusterResource, RepositoryResource } from '../crd/generated-types.js';
+import { place } from '../placement.js';
+import type { RepoDecision, RepoPlacement } from '../types.js';
+import { type AgentView, placementAgents } from './agent-view.js';
+import { decidePlacement, effectiveSettings, recordedPlacement } from './repository-plan.js';
+
+interface Entry {
+  decision: RepoDecision;
+  /** The recorded placement place() saw. */
+  input: RepoPlacement | undefined;
+  replicationFactor: number;
+}
+
+interface ClusterState {
+  inputsKey: string;
+  decisions: Map<string, Entry>;
+  computedAt: number;
+  /** Repositories were added, deleted or changed spec since the last place(). */
+  changed: boolean;
+  pending?: Promise<void>;
+}
+
+/** Decisions older than this are recomputed once anything changed (loads drift as repositories come and go). */
+const REFRESH_MS = 5_000;
+
+export class PlacementCache {
+  private readonly clusters = new Map<string, ClusterState>();
+  /** place() calls so far (for tests and metrics). */
+  computations = 0;
+
+  constructor(
+    private readonly repositoriesOf: (namespace: string, cluster: string) => RepositoryResource[],
+    private readonly debounceMs = 50,
+  ) {}
+
+  /** Something about the cluster's set of repositories changed (added, deleted, replication factor). */
+  changed(namespace: string, cluster: string): void {
+    const s = this.clusters.get(`${namespace}/${cluster}`);
+    if (s) s.changed = true;
+  }
+
+  async decide(repo: RepositoryResource, cluster: GovcClusterResource, agents: readonly AgentView[]): Promise<RepoDecision> {
+    const key = `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+    const inputsKey = `${cluster.metadata.generation ?? 0}|${JSON.stringify(placementAgents(agents, cluster.spec.zoneSpreading !== false))}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const s = this.clusters.get(key);
+      const fresh = s && s.inputsKey === inputsKey && !(s.changed && Date.now() - s.computedAt > REFRESH_MS);
+      const entry = fresh ? s.decisions.get(repo.metadata.name!) : undefined;
+      if (entry && this.holds(entry, repo, cluster)) return entry.decision;
+      await this.recompute(key, cluster, agents, inputsKey);
+    }
+    // Not in the shared call (e.g. it arrived in the cache after the listing): place it on its own.
+    return decidePlacement(repo, cluster, this.repositoriesOf(cluster.metadata.namespace!, cluster.metadata.name!), agents).decision;
+  }
+
+  /** The reconciler recorded `placement` for `repo` (from the decision, or a failover's choice). */
+  recorded(namespace: string, cluster: string, repo: string, placement: RepoPlacement): void {
+    const entry = this.clusters.get(`${namespace}/${cluster}`)?.decisions.get(repo);
+    if (!entry) return;
+    const sameAsDecided = samePlacement(placement, entry.decision);
+    entry.input = placement;
+    // A failover's new primary is kept by the next place() (placement is sticky); hand that out meanwhile.
+    if (!sameAsDecided) entry.decision = { ...entry.decision, primary: placement.primary, replicas: [...placement.replicas].sort(), primaryAction: 'keep' };
+  }
+
+  private holds(e: Entry, repo: RepositoryResource, cluster: GovcClusterResource): boolean {
+    if (effectiveSettings(repo, cluster).replicationFactor !== e.replicationFactor) return false;
+    const now = recordedPlacement(repo);
+    if (!now) return e.input === undefined || e.decision.primary !== null;
+    return (e.input !== undefined && samePlacement(now, e.input)) || samePlacement(now, e.decision);
+  }
+
+  private recompute(key: string, cluster: GovcClusterResource, agents: readonly AgentView[], inputsKey: string): Promise<void> {
+    let s = this.clusters.get(key);
+    if (!s) {
+      s = { inputsKey: '', decisions: new Map(), computedAt: 0, changed: true };
+      this.clusters.set(key, s);
+    }
+    if (s.pending) return s.pending;
+    const state = s;
+    state.pending = new Promise<void>((resolve) => setTimeout(resolve, this.debounceMs)).then(() => {
+      state.pending = undefined;
+      state.changed = false;
+      const repos = this.repositoriesOf(cluster.metadata.namespace!, cluster.metadata.name!).filter((r) => !r.metadata.deletionTimestamp);
+      const current: Record<string, RepoPlacement> = {};
+      for (const r of repos) {
+        const p = recordedPlacement(r);
+        if (p) current[r.metadata.name!] = p;
+      }
+      const rf = new Map(repos.map((r) => [r.metadata.name!, effectiveSettings(r, cluster).replicationFactor]));
+      const result = place({
+        repositories: repos.map((r) => ({ name: r.metadata.name!, replicationFactor: rf.get(r.metadata.name!)! })),
+        agents: placementAgents(agents, cluster.spec.zoneSpreading !== false),
+        current,
+      });
+      this.computations++;
+      state.decisions = new Map(result.repositories.map((d) => [d.repo, {
+        decision: d, input: Object.hasOwn(current, d.repo) ? current[d.repo] : undefined, replicationFactor: rf.get(d.repo)!,
+      }]));
+      state.inputsKey = inputsKey;
+      state.computedAt = Date.now();
+    });
+    return state.pending;
+  }
+}
+
+function samePlacement(a: RepoPlacement, b: { primary: string | null; replicas: readonly string[] }): boolean {
+  if (a.primary !== b.primary || a.replicas.length !== b.replicas.length) return false;
+  const set = new Set(a.replicas);
+  return b.replicas.every((r) => set.has(r));
+}
