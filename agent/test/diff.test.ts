@@ -6,7 +6,7 @@ import { diffRecords, splitLines } from '../src/git/line-diff.js';
 import { GitFormatError, OBJECT_TYPES, encodeTree, hashObject, type GitObject, type ObjectReader, type ObjectType } from '../src/git/objects.js';
 import { formatPatch, formatPatchBuffer } from '../src/git/patch.js';
 import { diffTrees, pathChanged, type FileChange } from '../src/git/tree-diff.js';
-import { GitCliError, catAllObjects, git, gitText, makeTempRepo, pseudoRandomBytes, removeTempDir } from './helpers/git-cli.js';
+import { GitCliError, catAllObjects, git, gitText, makeTempRepo, prng, pseudoRandomBytes, removeTempDir } from './helpers/git-cli.js';
 
 type FileSpec = string | Buffer | { exec: string } | { link: string } | { gitlink: string };
 type State = Record<string, FileSpec>;
@@ -298,14 +298,6 @@ test('formatPatch honours the context option like git -U', (t) => {
     removeTempDir(repo.dir);
   }
 });
-
-/** Deterministic PRNG (LCG) so a failing fuzz case can be reproduced. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-}
 
 test('line diffs of 200 random edits (repeated lines, blanks, indentation) equal git diff exactly', (t) => {
   const rnd = prng(42);

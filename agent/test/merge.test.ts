@@ -8,7 +8,7 @@ import { mergeCommits, mergeText, mergeTrees, type MergeWriter } from '../src/gi
 import {
   GitFormatError, MODE_TREE, OBJECT_TYPES, decodeTree, hashObject, type GitObject, type ObjectId, type ObjectReader, type ObjectType,
 } from '../src/git/objects.js';
-import { GIT_ENV, GitCliError, catAllObjects, git, gitText, makeTempRepo, pseudoRandomBytes, removeTempDir } from './helpers/git-cli.js';
+import { GIT_ENV, GitCliError, catAllObjects, git, gitText, makeTempRepo, prng, pseudoRandomBytes, removeTempDir } from './helpers/git-cli.js';
 
 type FileSpec = string | Buffer | { exec: string } | { link: string };
 type State = Record<string, FileSpec>;
@@ -285,14 +285,6 @@ test('documented difference: no rename detection (git follows renames, we see de
     removeTempDir(repo.dir);
   }
 });
-
-/** Deterministic PRNG (LCG) so a failing fuzz case can be reproduced. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-}
 
 test('content merges of 150 random edit pairs: clean results and conflicts equal git file by file', (t) => {
   const rnd = prng(99);

@@ -34,8 +34,9 @@ function reachableExcluding(repo: Repository, from: ObjectId, exclude: ObjectId)
   const out: ObjectId[] = [];
   const seen = new Set<ObjectId>();
   const queue = [from];
-  while (queue.length > 0) {
-    const id = queue.shift()!;
+  // An index instead of shift(): shift is O(n) per call, quadratic over a long history.
+  for (let next = 0; next < queue.length; next++) {
+    const id = queue[next];
     if (seen.has(id) || excluded.has(id)) continue;
     seen.add(id);
     out.push(id);

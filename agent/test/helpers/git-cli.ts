@@ -96,6 +96,14 @@ export function parseCatFileBatch(out: Buffer): Map<string, { type: string; data
   return objects;
 }
 
+/** Deterministic PRNG (LCG) in [0, 1], so a failing fuzz case can be reproduced from its seed. */
+export function prng(seed: number): () => number {
+  return () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+}
+
 /** Deterministic pseudo-random bytes (xorshift32), for binary fixtures that compress poorly. */
 export function pseudoRandomBytes(length: number, seed = 1): Buffer {
   const out = Buffer.allocUnsafe(length);
