@@ -3,8 +3,9 @@ import { invalid, notFound } from '../errors.js';
 import { FileMode, MODE_TREE, ObjectId, entryKind } from '../git/objects.js';
 import { pathProblem } from '../git/refname.js';
 import { lookupPath, readTree } from '../git/tree-path.js';
+import { LRUCache } from 'lru-cache';
 import { Repository } from '../store/repository.js';
-import { commitTree, resolveCommit } from './resolve.js';
+import { commitTree, resolveCommit, resolveObject } from './resolve.js';
 
 export interface TreeListing {
   commit: ObjectId;
@@ -21,15 +22,39 @@ function checkPath(path: string, allowRoot: boolean): string {
   return p;
 }
 
-export function readFile(repo: Repository, rev: string, path: string): { commit: ObjectId; id: ObjectId; mode: FileMode; data: Buffer } {
+interface FileAt {
+  commit: ObjectId;
+  id: ObjectId;
+  mode: FileMode;
+}
+
+/**
+ * (revision object, path) → the file there. Objects are immutable and named by content, so an entry never goes stale and
+ * can be shared by every repository; the blob itself is still read from the asking repository. Hot files of hot branches
+ * are what reads mostly ask for: a hit skips the tag peel, the commit and every tree on the path.
+ */
+const filesAt = new LRUCache<string, FileAt>({ max: 100_000 });
+
+export function readFile(repo: Repository, rev: string, path: string): FileAt & { data: Buffer } {
+  const object = resolveObject(repo, rev);
+  const key = `${object}:${path}`;
+  let at = filesAt.get(key);
+  if (!at) {
+    at = locateFile(repo, object, rev, path);
+    filesAt.set(key, at);
+  }
+  const obj = repo.objects.readObject(at.id);
+  if (!obj || obj.type !== 'blob') throw notFound('path_not_found', `${path} is not a file at ${rev}`);
+  return { commit: at.commit, id: at.id, mode: at.mode, data: obj.data };
+}
+
+function locateFile(repo: Repository, object: ObjectId, rev: string, path: string): FileAt {
   const p = checkPath(path, false);
-  const commit = resolveCommit(repo, rev);
+  const commit = resolveCommit(repo, object);
   const entry = lookupPath(repo.objects, commitTree(repo, commit), p);
   if (!entry) throw notFound('path_not_found', `${p} does not exist at ${rev}`);
   if (entry.mode === MODE_TREE) throw invalid('is_directory', `${p} is a directory; use the tree endpoint`);
-  const obj = repo.objects.readObject(entry.id);
-  if (!obj || obj.type !== 'blob') throw notFound('path_not_found', `${p} is not a file at ${rev}`);
-  return { commit, id: entry.id, mode: entry.mode, data: obj.data };
+  return { commit, id: entry.id, mode: entry.mode };
 }
 
 export function listTree(repo: Repository, rev: string, path: string): TreeListing {

@@ -11,6 +11,27 @@ const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, ta
 const TYPE_NAMES: ObjectType[] = ['commit', 'commit', 'tree', 'blob', 'tag'];
 const MIN_SLOTS = 64;
 
+// Hex ids decode into one scratch key: lookups are the hot path of every read, and Buffer.from(hex) is a call into C++
+// plus an allocation. The scratch is consumed before the next decode (find and insert use it at once).
+const HEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i;
+for (let i = 10; i < 16; i++) HEX['ABCDEF'.charCodeAt(i - 10)] = i;
+const scratchKey = Buffer.alloc(20);
+
+/** The binary key of a 40-digit hex id in the shared scratch buffer, or undefined when `id` is not one. */
+function hexKey(id: string): Buffer | undefined {
+  if (id.length !== 40) return undefined;
+  for (let i = 0; i < 20; i++) {
+    const a = id.charCodeAt(2 * i);
+    const b = id.charCodeAt(2 * i + 1);
+    const hi = a < 128 ? HEX[a] : -1;
+    const lo = b < 128 ? HEX[b] : -1;
+    if (hi < 0 || lo < 0) return undefined;
+    scratchKey[i] = (hi << 4) | lo;
+  }
+  return scratchKey;
+}
+
 export class ObjectStore implements ObjectReader {
   private chunks: Buffer[] = [];
   private tail: Buffer = Buffer.alloc(0);
@@ -44,11 +65,13 @@ export class ObjectStore implements ObjectReader {
   }
 
   has(id: ObjectId): boolean {
-    return this.find(Buffer.from(id, 'hex')) >= 0;
+    const key = hexKey(id);
+    return key !== undefined && this.find(key) >= 0;
   }
 
   readObject(id: ObjectId): GitObject | undefined {
-    const slot = this.find(Buffer.from(id, 'hex'));
+    const key = hexKey(id);
+    const slot = key === undefined ? -1 : this.find(key);
     if (slot < 0) return undefined;
     const chunk = this.chunks[this.chunkOf[slot] - 1];
     const off = this.offsetOf[slot];
@@ -66,7 +89,8 @@ export class ObjectStore implements ObjectReader {
 
   /** Stores an object whose id the caller has already computed from these very bytes. */
   putWithId(id: ObjectId, type: ObjectType, data: Buffer): void {
-    const key = Buffer.from(id, 'hex');
+    const key = hexKey(id);
+    if (key === undefined) throw new Error(`not an object id: ${id}`);
     if (this.find(key) >= 0) return;
     if ((this.count + 1) * 10 > this.slots * 7) this.resize(this.slots * 2);
     const [chunk, offset] = this.append(type, data);
@@ -120,7 +144,7 @@ export class ObjectStore implements ObjectReader {
 
   private find(key: Buffer): number {
     const mask = this.slots - 1;
-    let i = key.readUInt32LE(0) & mask;
+    let i = (key[0] | (key[1] << 8) | (key[2] << 16) | (key[3] << 24)) & mask;
     for (;;) {
       if (this.chunkOf[i] === 0) return -1;
       if (this.keyEquals(i, key)) return i;
@@ -136,7 +160,7 @@ export class ObjectStore implements ObjectReader {
 
   private insert(key: Buffer, chunk: number, offset: number): void {
     const mask = this.slots - 1;
-    let i = key.readUInt32LE(0) & mask;
+    let i = (key[0] | (key[1] << 8) | (key[2] << 16) | (key[3] << 24)) & mask;
     while (this.chunkOf[i] !== 0) i = (i + 1) & mask;
     key.copy(this.keys, i * 20);
     this.chunkOf[i] = chunk;

@@ -73,7 +73,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     const seconds = reply.elapsedTime / 1000;
     metrics.observe(req.method, route, status, seconds);
     // Never the body or query values: they may carry file contents or secrets.
-    logRequest('request', { reqId: req.id, method: req.method, route, status, ms: Math.round(reply.elapsedTime * 1000) / 1000 });
+    logRequest('request', { reqId: req.id, method: req.method, route, status, us: Math.round(reply.elapsedTime * 1000) });
     done();
   });
   installErrorHandling(app, log);

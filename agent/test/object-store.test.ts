@@ -1,0 +1,32 @@
+// The in-memory object database: lookups by hex id (the hot path of every read), growth, and ids that are not ids.
+import test from 'ava';
+import { createHash } from 'node:crypto';
+import { hashObject } from '../src/git/objects.js';
+import { ObjectStore } from '../src/store/object-store.js';
+
+test('objects read back by id across index growth; upper-case hex finds the same object', (t) => {
+  const store = new ObjectStore();
+  const ids: string[] = [];
+  for (let i = 0; i < 5000; i++) ids.push(store.put('blob', Buffer.from(`blob ${i}\n`)));
+  t.is(store.size, 5000);
+  for (let i = 0; i < 5000; i += 97) {
+    const obj = store.readObject(ids[i]);
+    t.is(obj?.type, 'blob');
+    t.is(obj?.data.toString(), `blob ${i}\n`);
+    t.true(store.has(ids[i].toUpperCase()));
+  }
+  t.is(ids[0], hashObject('blob', Buffer.from('blob 0\n')));
+});
+
+test('ids that are not 40 hex digits, or absent ones, find nothing and change nothing', (t) => {
+  const store = new ObjectStore();
+  const id = store.put('blob', Buffer.from('x'));
+  const absent = createHash('sha1').update('absent').digest('hex');
+  for (const bad of ['', id.slice(0, 39), id + '0', 'g'.repeat(40), id.slice(0, 38) + 'zz', id.slice(0, 39) + '\u0100', absent]) {
+    t.false(store.has(bad), bad);
+    t.is(store.readObject(bad), undefined);
+  }
+  t.throws(() => store.putWithId('not-an-id', 'blob', Buffer.from('y')));
+  t.is(store.size, 1);
+  t.true(store.has(id));
+});
