@@ -1,6 +1,6 @@
 // Git's object model in its exact canonical encoding: ids are SHA-1 over "<type> <size>\0<data>",
 // byte-for-byte what `git hash-object` computes.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export type ObjectType = 'blob' | 'tree' | 'commit' | 'tag';
 /** 40 lowercase hex characters. */
@@ -32,8 +32,16 @@ export function objectHeader(type: ObjectType, size: number): Buffer {
   return Buffer.from(`${type} ${size}\0`, 'latin1');
 }
 
+/** Objects up to this size are hashed in one call over a copy; larger ones are streamed into a Hash without a copy. */
+const ONE_SHOT_MAX = 64 * 1024;
+const scratch = Buffer.allocUnsafeSlow(ONE_SHOT_MAX + 32);
+
 export function hashObject(type: ObjectType, data: Buffer): ObjectId {
-  return createHash('sha1').update(objectHeader(type, data.length)).update(data).digest('hex');
+  if (data.length > ONE_SHOT_MAX) return createHash('sha1').update(objectHeader(type, data.length)).update(data).digest('hex');
+  // crypto.hash is one native call, where createHash().update().update().digest() is four and an object.
+  const at = scratch.write(`${type} ${data.length}\0`, 0, 'latin1');
+  data.copy(scratch, at);
+  return hash('sha1', scratch.subarray(0, at + data.length), 'hex');
 }
 
 // ---------------------------------------------------------------- trees
