@@ -1,0 +1,31 @@
+// Scale-in: drain first, delete only agents that hold nothing, highest ordinals first; a scale-out mid-drain undoes it.
+import test from 'ava';
+import { scaleInStep } from '../src/scale-in.js';
+
+const agents = (n: number, draining: number[] = []) =>
+  Array.from({ length: n }, (_, i) => ({ name: `c-agent-${i}`, ordinal: i, draining: draining.includes(i) }));
+
+test('agents above the desired count are drained before anything is deleted', (t) => {
+  const step = scaleInStep(3, agents(5), [{ primary: 'c-agent-4', replicas: ['c-agent-0', 'c-agent-1'] }]);
+  t.deepEqual(step.drain, ['c-agent-4', 'c-agent-3']);
+  t.deepEqual(step.remove, []);
+});
+
+test('a drained agent is deleted only when no repository names it, as primary or replica', (t) => {
+  const repos = [
+    { primary: 'c-agent-0', replicas: ['c-agent-1', 'c-agent-4'] },
+    { primary: 'c-agent-4', replicas: ['c-agent-2'] },
+    { primary: null, replicas: ['c-agent-4'] },
+  ];
+  const step = scaleInStep(3, agents(5, [3, 4]), repos);
+  t.deepEqual(step.remove, ['c-agent-3']);
+  t.deepEqual(step.waiting, [{ agent: 'c-agent-4', copies: 3 }]);
+  t.deepEqual(scaleInStep(3, agents(5, [3, 4]), []).remove, ['c-agent-4', 'c-agent-3']);
+});
+
+test('nothing to do at or below the desired count; a drain under way is finished even after a scale-out', (t) => {
+  t.deepEqual(scaleInStep(3, agents(3), []), { drain: [], remove: [], waiting: [] });
+  const repos = [{ primary: 'c-agent-0', replicas: ['c-agent-4'] }];
+  t.deepEqual(scaleInStep(5, agents(5, [4]), repos), { drain: [], remove: [], waiting: [{ agent: 'c-agent-4', copies: 1 }] });
+  t.deepEqual(scaleInStep(5, agents(5, [4]), []).remove, ['c-agent-4']);
+});
