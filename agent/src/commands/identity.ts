@@ -9,9 +9,11 @@ export interface IdentityInput {
   date?: string;
 }
 
+// eslint-disable-next-line no-control-regex
+const BAD_IDENTITY_CHARS = /[<>\n\x00]/;
+
 export function toIdentity(input: IdentityInput, field: string, now?: Date): Identity {
-  // eslint-disable-next-line no-control-regex
-  const bad = /[<>\n\x00]/;
+  const bad = BAD_IDENTITY_CHARS;
   if (input.name.trim() === '' || bad.test(input.name)) throw invalid('invalid_identity', `${field}.name must be non-empty without <, > or newlines`);
   if (bad.test(input.email)) throw invalid('invalid_identity', `${field}.email must not contain <, > or newlines`);
   try {

@@ -36,11 +36,22 @@ export function objectHeader(type: ObjectType, size: number): Buffer {
 const ONE_SHOT_MAX = 64 * 1024;
 const scratch = Buffer.allocUnsafeSlow(ONE_SHOT_MAX + 32);
 
+/** Writes "<type> <size>\0" in JS: Buffer.write is a call into C++, which costs more than these few bytes. */
+function writeHeader(out: Buffer, type: ObjectType, size: number): number {
+  let at = 0;
+  for (let k = 0; k < type.length; k++) out[at++] = type.charCodeAt(k);
+  out[at++] = 0x20;
+  const digits = String(size);
+  for (let k = 0; k < digits.length; k++) out[at++] = digits.charCodeAt(k);
+  out[at++] = 0;
+  return at;
+}
+
 export function hashObject(type: ObjectType, data: Buffer): ObjectId {
   if (data.length > ONE_SHOT_MAX) return createHash('sha1').update(objectHeader(type, data.length)).update(data).digest('hex');
   // crypto.hash is one native call, where createHash().update().update().digest() is four and an object.
-  const at = scratch.write(`${type} ${data.length}\0`, 0, 'latin1');
-  data.copy(scratch, at);
+  const at = writeHeader(scratch, type, data.length);
+  scratch.set(data, at);
   return hash('sha1', scratch.subarray(0, at + data.length), 'hex');
 }
 

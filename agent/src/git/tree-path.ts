@@ -33,7 +33,7 @@ export function entryBounds(data: Buffer, p: number): [sp: number, nul: number] 
   return [sp, nul];
 }
 
-export function sameBytes(data: Buffer, start: number, end: number, name: Buffer): boolean {
+export function sameBytes(data: Uint8Array, start: number, end: number, name: Uint8Array): boolean {
   if (end - start !== name.length) return false;
   for (let k = 0; k < name.length; k++) if (data[start + k] !== name[k]) return false;
   return true;

@@ -1,29 +1,37 @@
 // Binary encoding of a Change, shared by the on-disk journal and the replication stream:
 // [u8 version=2][f64 seq][f64 epoch][u32 objectCount] { [u8 type][20-byte id][u32 length][data] }* [u32 jsonLength][json {refs, meta}]
 // Version 1 records (no epoch; written before replication) still decode, with epoch 0.
+import { writeHexId } from '../git/hex.js';
 import { GitFormatError, ObjectType } from '../git/objects.js';
 import { Change, StoredObject } from '../store/repository.js';
 
 const VERSION = 2;
 const TYPES: ObjectType[] = ['commit', 'tree', 'blob', 'tag'];
 
-export function encodeChange(change: Change): Buffer {
-  const json = Buffer.from(JSON.stringify(change.meta ? { refs: change.refs, meta: change.meta } : { refs: change.refs }));
-  let size = 1 + 8 + 8 + 4 + 4 + json.length;
+/**
+ * Encodes `change` after `reserve` free bytes at the front, so the journal can put its record header there without
+ * copying the payload again.
+ */
+export function encodeChange(change: Change, reserve = 0): Buffer {
+  const json = JSON.stringify(change.meta ? { refs: change.refs, meta: change.meta } : { refs: change.refs });
+  const jsonLength = Buffer.byteLength(json);
+  let size = reserve + 1 + 8 + 8 + 4 + 4 + jsonLength;
   for (const o of change.objects) size += 1 + 20 + 4 + o.data.length;
   const buf = Buffer.allocUnsafe(size);
-  let at = buf.writeUInt8(VERSION, 0);
+  let at = reserve;
+  buf[at++] = VERSION;
   at = buf.writeDoubleLE(change.seq, at);
   at = buf.writeDoubleLE(change.epoch, at);
   at = buf.writeUInt32LE(change.objects.length, at);
   for (const o of change.objects) {
-    at = buf.writeUInt8(TYPES.indexOf(o.type), at);
-    at += buf.write(o.id, at, 20, 'hex');
-    at = buf.writeUInt32LE(o.data.length, at);
-    at += o.data.copy(buf, at);
+    buf[at++] = TYPES.indexOf(o.type);
+    if (!writeHexId(o.id, buf, at)) throw new Error(`not an object id: ${o.id}`);
+    at = buf.writeUInt32LE(o.data.length, at + 20);
+    buf.set(o.data, at);
+    at += o.data.length;
   }
-  at = buf.writeUInt32LE(json.length, at);
-  json.copy(buf, at);
+  at = buf.writeUInt32LE(jsonLength, at);
+  buf.write(json, at, 'utf8');
   return buf;
 }
 

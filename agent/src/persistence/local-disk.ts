@@ -74,11 +74,9 @@ export class LocalDiskPersistence {
   }
 
   private append(repo: Repository, change: Change): void {
-    const payload = encodeChange(change);
-    const record = Buffer.allocUnsafe(RECORD_HEADER + payload.length);
-    record.writeUInt32LE(payload.length, 0);
-    record.writeUInt32LE(crc32(payload), 4);
-    payload.copy(record, RECORD_HEADER);
+    const record = encodeChange(change, RECORD_HEADER);
+    record.writeUInt32LE(record.length - RECORD_HEADER, 0);
+    record.writeUInt32LE(crc32(record.subarray(RECORD_HEADER)), 4);
     const fd = this.journalFd(repo.name);
     for (let off = 0; off < record.length; ) off += writeSync(fd, record, off);
     if (change.meta) writeAtomic(join(this.reposDir, repo.name, 'meta.json'), JSON.stringify({ ...repo.meta, ...change.meta }));

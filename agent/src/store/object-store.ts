@@ -1,6 +1,7 @@
 // A repository's object database held in memory. Objects live back to back in large arena chunks and are found through an
 // open-addressing hash table keyed by the binary SHA-1, so the memory held stays close to the raw bytes of the objects
 // (a Map of Buffers costs ~150 bytes per object, which dominates for small trees and commits).
+import { writeHexId } from '../git/hex.js';
 import { GitObject, ObjectId, ObjectReader, ObjectType, hashObject } from '../git/objects.js';
 
 const CHUNK_BYTES = 1 << 20;
@@ -13,23 +14,11 @@ const MIN_SLOTS = 64;
 
 // Hex ids decode into one scratch key: lookups are the hot path of every read, and Buffer.from(hex) is a call into C++
 // plus an allocation. The scratch is consumed before the next decode (find and insert use it at once).
-const HEX = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i;
-for (let i = 10; i < 16; i++) HEX['ABCDEF'.charCodeAt(i - 10)] = i;
 const scratchKey = Buffer.alloc(20);
 
 /** The binary key of a 40-digit hex id in the shared scratch buffer, or undefined when `id` is not one. */
 function hexKey(id: string): Buffer | undefined {
-  if (id.length !== 40) return undefined;
-  for (let i = 0; i < 20; i++) {
-    const a = id.charCodeAt(2 * i);
-    const b = id.charCodeAt(2 * i + 1);
-    const hi = a < 128 ? HEX[a] : -1;
-    const lo = b < 128 ? HEX[b] : -1;
-    if (hi < 0 || lo < 0) return undefined;
-    scratchKey[i] = (hi << 4) | lo;
-  }
-  return scratchKey;
+  return writeHexId(id, scratchKey, 0) ? scratchKey : undefined;
 }
 
 export class ObjectStore implements ObjectReader {
