@@ -3,9 +3,11 @@
 // (the leader of a Lease, with the admin kubeconfig) so its CPU and memory are its own. N Repository CRs are created at
 // once; measured: seconds from the first create until every one is Ready, Ready/s, the operator's CPU ms per
 // repository and its peak RSS. BENCH_REPOS is a size or a comma list (default "1000,10000"); each size gets a fresh
-// plane and operator, and prints one JSON line (the last line is the largest size).
+// plane and operator, and prints one JSON line (the last line is the largest size). On stderr: the CPU seconds every
+// process of the run used (operator, etcd, kube-apiserver, agents, ...: who the bottleneck is), the operator's
+// reconcile and agent-call counters, and the writes per Repository (watch events until Ready).
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlane } from '../e2e/harness/control-plane.js';
 import { repoRoot } from '../e2e/harness/paths.js';
@@ -21,6 +23,8 @@ import { printTable } from './table.js';
 const SIZES = (process.env.BENCH_REPOS ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
 const WORKERS = process.env.BENCH_OPERATOR_WORKERS ?? '32';
 const CREATE_CONCURRENCY = 32;
+// BENCH_HEALTH_CHECK=<interval ms>,<threshold>: the cluster's spec.healthCheck (default: the CRD's defaults).
+const HEALTH_CHECK = process.env.BENCH_HEALTH_CHECK ? process.env.BENCH_HEALTH_CHECK.split(',').map(Number) : undefined;
 const NS = 'bench';
 const GROUP = { group: 'govc.io', version: 'v1alpha1' };
 
@@ -45,7 +49,7 @@ async function kubectl(plane: ControlPlane, args: string[], input?: string): Pro
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
 }
 
-async function startOperator(plane: ControlPlane): Promise<ManagedProcess> {
+async function startOperator(plane: ControlPlane, httpAddr: string): Promise<ManagedProcess> {
   return spawnManaged({
     name: 'operator',
     command: process.execPath,
@@ -57,7 +61,7 @@ async function startOperator(plane: ControlPlane): Promise<ManagedProcess> {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       KUBECONFIG: plane.handle.kubeconfigPath,
       GOVC_LEASE_NAMESPACE: 'default',
-      GOVC_OPERATOR_HTTP_ADDR: `127.0.0.1:${await freePort()}`,
+      GOVC_OPERATOR_HTTP_ADDR: httpAddr,
       GOVC_REPOSITORY_WORKERS: WORKERS,
       GOVC_LOG_LEVEL: 'warn',
       [PLANE_MARKER]: plane.id,
@@ -94,9 +98,13 @@ async function runSize(n: number): Promise<Result> {
     await kubectl(plane, ['create', 'namespace', NS]);
     await kubectl(plane, ['apply', '-n', NS, '-f', '-'], JSON.stringify({
       apiVersion: 'govc.io/v1alpha1', kind: 'GovcCluster', metadata: { name: 'demo' },
-      spec: { agents: 3, image: 'govc/agent:0.1.0', defaults: { replicationFactor: 3, writeConcern: 'quorum' }, zoneSpreading: true },
+      spec: {
+        agents: 3, image: 'govc/agent:0.1.0', defaults: { replicationFactor: 3, writeConcern: 'quorum' }, zoneSpreading: true,
+        ...(HEALTH_CHECK ? { healthCheck: { intervalMilliseconds: HEALTH_CHECK[0], failureThreshold: HEALTH_CHECK[1] } } : {}),
+      },
     }));
-    operator = await startOperator(plane);
+    const metricsAddr = `127.0.0.1:${await freePort()}`;
+    operator = await startOperator(plane, metricsAddr);
     const api = kc.makeApiClient(CustomObjectsApi);
     await waitFor('3 ready agents', async () => {
       const c = (await api.getNamespacedCustomObject({ ...GROUP, plural: 'govcclusters', namespace: NS, name: 'demo' })) as GovcClusterResource;
@@ -105,17 +113,26 @@ async function runSize(n: number): Promise<Result> {
     log('3 agents ready; creating repositories');
 
     const readyNames = new Set<string>();
+    let repositoryEvents = 0; // watch events: one per write to a Repository (create, finalizer, status)
     let allReady: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (allReady = resolve));
     ready = new InformerRunner<RepositoryResource>(kc, {
       name: 'bench-repositories', path: `/apis/govc.io/v1alpha1/namespaces/${NS}/repositories`, log: makeLogger('warn'),
       list: async () => (await api.listNamespacedCustomObject({ ...GROUP, plural: 'repositories', namespace: NS })) as { items: RepositoryResource[] },
       onChange: (r) => {
+        repositoryEvents++;
         if (r.status?.phase === 'Ready') readyNames.add(r.metadata.name!);
         if (readyNames.size >= n) allReady();
       },
     });
     await ready.start();
+    // Who else spends CPU meanwhile (the operator is one of several processes sharing the machine's cores).
+    const others: Record<string, number> = { ...plane.pids, bench: process.pid };
+    for (let i = 0; i < 3; i++) {
+      const pid = plane.handle.podPid(NS, `demo-agent-${i}`, 'agent');
+      if (pid !== undefined) others[`agent-${i}`] = pid;
+    }
+    const others0 = Object.fromEntries(Object.entries(others).map(([k, pid]) => [k, safeCpu(pid)]));
     const cpu0 = cpuSeconds(operator.pid);
     const t0 = Date.now();
     const progress = setInterval(() => log(`${((Date.now() - t0) / 1000).toFixed(0)} s: ${readyNames.size}/${n} Ready`), 5_000);
@@ -126,6 +143,10 @@ async function runSize(n: number): Promise<Result> {
       .finally(() => clearInterval(progress));
     const seconds = (Date.now() - t0) / 1000;
     const cpuMs = (cpuSeconds(operator.pid) - cpu0) * 1000;
+    await logCounters(metricsAddr);
+    log(`${(repositoryEvents / n).toFixed(2)} writes per Repository until Ready (watch events seen)`);
+    log(`CPU s during the run: operator ${(cpuMs / 1000).toFixed(1)}, ${Object.entries(others)
+      .map(([k, pid]) => `${k} ${(safeCpu(pid) - others0[k]).toFixed(1)}`).join(', ')}`);
     return {
       bench: 'operator',
       repositories: n,
@@ -137,7 +158,29 @@ async function runSize(n: number): Promise<Result> {
   } finally {
     await ready?.stop();
     await operator?.stop(5_000);
+    // BENCH_OPERATOR_LOG=<file>: keep the operator's log (the plane's directory goes with it).
+    if (process.env.BENCH_OPERATOR_LOG) copyFileSync(join(plane.dir, 'operator.log'), process.env.BENCH_OPERATOR_LOG);
     await plane.stop();
+  }
+}
+
+/** The operator's reconcile, agent-call and API-write counters (where the work per repository went). */
+async function logCounters(addr: string): Promise<void> {
+  try {
+    const text = await (await fetch(`http://${addr}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      if (/^govc_operator_(reconciles_total|agent_calls_total|api_requests_total)\{/.test(line)) log(line);
+    }
+  } catch (err) {
+    log(`metrics not read: ${String(err)}`);
+  }
+}
+
+function safeCpu(pid: number): number {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return NaN; // the process is gone
   }
 }
 

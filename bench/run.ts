@@ -1,11 +1,12 @@
 // `npm run bench -- <name>`: runs one benchmark (or all when no name is given). Each ends with one JSON line.
-// (operator needs the e2e control-plane binaries: `make e2e-tools`.)
+// (operator and failover need the e2e control-plane binaries: `make e2e-tools`.)
 import { agentBench } from './agent.js';
 
 const BENCHES: Record<string, () => Promise<void>> = {
   agent: agentBench,
   replication: (await import('./replication.js')).replicationBench,
   operator: (await import('./operator.js')).operatorBench,
+  failover: (await import('./failover.js')).failoverBench,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -7,7 +7,10 @@ export interface RepositoryStatusView {
   primary: string | null;
   replicas: readonly string[];
   epoch: number;
-  /** Replicas the primary last reported in sync; omitted when never reported. */
+  /**
+   * Replicas the primary last reported in sync; omitted when never reported. A candidate must be in it and say it
+   * caught up in this epoch itself: the record may be from an earlier replica set (a copy removed and added again).
+   */
   inSyncReplicas?: readonly string[];
   /** Highest seq known to be acknowledged to a client (a lower bound: the primary may have acked more since). */
   ackedSeq?: number;
@@ -24,6 +27,7 @@ export interface ReplicaReport {
   appliedSeq: number;
   /** The epoch of the assignment it follows. */
   epoch: number;
+  /** Caught up with the primary of this epoch at least once (it stays true after the primary died). */
   inSync: boolean;
   /** False when the RPC failed or timed out: the other fields are then stale or zero. */
   reachable: boolean;
@@ -62,6 +66,17 @@ export type FailoverDecision =
       rejected: Rejection[];
     }
   | { decision: 'degraded'; repo: string; reason: DegradedReason; message: string; rejected: Rejection[] };
+
+/** What failover reads from a Repository's status, with the acknowledgements its write concern required. */
+export function statusView(
+  s: { primary?: string; replicas?: string[]; members?: unknown[]; epoch?: number; inSyncReplicas?: string[] },
+  writeConcern: 'async' | 'quorum' | 'all',
+): RepositoryStatusView {
+  const replicas = s.replicas ?? [];
+  const members = s.members?.length || 1 + replicas.length;
+  const requiredAcks = writeConcern === 'async' ? 1 : writeConcern === 'all' ? members : Math.floor(members / 2) + 1;
+  return { primary: s.primary || null, replicas, epoch: s.epoch ?? 0, requiredAcks, ...(s.inSyncReplicas ? { inSyncReplicas: s.inSyncReplicas } : {}) };
+}
 
 /**
  * The in-sync, reachable replica of the current epoch with the highest applied seq (ties: the lowest name);

@@ -2,6 +2,8 @@
 // Every change is mapped to the keys whose reconcile might now decide differently.
 import type { Logger } from 'winston';
 import { AgentAdmin } from './agents/agent-admin.js';
+import { AgentHealthMonitor } from './controllers/agent-health.js';
+import { podReady } from './controllers/agent-view.js';
 import { CLUSTER_LABEL } from './controllers/agent-resources.js';
 import { Caches } from './controllers/caches.js';
 import { ClusterReconciler } from './controllers/cluster-reconciler.js';
@@ -28,6 +30,7 @@ export class Operator {
   private readonly repositories: Controller;
   private readonly admin: AgentAdmin;
   private readonly placements: PlacementCache;
+  private readonly health: AgentHealthMonitor;
   private readonly clusterGenerations = new Map<string, number>();
   /** Per Repository: what besides its status it looked like at the last event (see objectSignature). */
   private readonly repositorySignatures = new Map<string, string>();
@@ -35,10 +38,11 @@ export class Operator {
   constructor(clients: KubeClients, private readonly cfg: OperatorConfig, metrics: OperatorMetrics, log: Logger) {
     this.admin = new AgentAdmin(metrics);
     const tokens = new TokenSource(clients.core);
-    const events = new EventRecorder(clients.core, log);
+    const events = new EventRecorder(clients.rest, log);
     this.caches = new Caches(clients.kc, clients, {
       cluster: (c, verb) => {
         const key = `${c.metadata.namespace}/${c.metadata.name}`;
+        this.health.track(c.metadata.namespace!, c.metadata.name!, verb === 'delete');
         this.clusters.enqueue(key);
         // Repositories read the cluster's spec (defaults, zone spreading), not its status.
         const generation = c.metadata.generation ?? 0;
@@ -64,12 +68,26 @@ export class Operator {
         const cluster = p.metadata?.labels?.[CLUSTER_LABEL];
         if (!cluster) return;
         this.clusters.enqueue(`${p.metadata!.namespace}/${cluster}`);
-        this.enqueueRepositoriesOf(p.metadata!.namespace!, cluster);
+        this.enqueueRepositoriesOf(p.metadata!.namespace!, cluster, podReady(p) ? undefined : new Set([p.metadata!.name!]));
       },
     }, log);
-    const clusterReconciler = new ClusterReconciler(clients, this.caches, tokens, this.admin, events, log, new RoutePublisher(this.admin, log));
+    // A change in which agents fail their health checks re-queues the cluster and every repository on it at once
+    // (a failover must not wait for the periodic resync).
+    this.health = new AgentHealthMonitor(
+      { cluster: (ns, name) => this.caches.cluster(ns, name), pods: (ns, name) => this.caches.clusterPods(ns, name), token: (c) => tokens.token(c) },
+      this.admin,
+      (namespace, cluster, failed) => {
+        this.clusters.enqueue(`${namespace}/${cluster}`);
+        this.enqueueRepositoriesOf(namespace, cluster, failed);
+      },
+      log,
+    );
+    const failedAgents = (namespace: string, cluster: string) => this.health.failed(namespace, cluster);
+    const clusterReconciler = new ClusterReconciler(
+      clients, this.caches, tokens, this.admin, events, log, new RoutePublisher(this.admin, log), this.health,
+    );
     this.placements = new PlacementCache((namespace, cluster) => this.caches.clusterRepositories(namespace, cluster));
-    const repositoryReconciler = new RepositoryReconciler(clients, this.caches, tokens, this.admin, events, log, this.placements);
+    const repositoryReconciler = new RepositoryReconciler(clients, this.caches, tokens, this.admin, events, log, this.placements, failedAgents);
     this.clusters = new Controller('govccluster', clusterReconciler.reconcile, metrics, log);
     this.repositories = new Controller('repository', repositoryReconciler.reconcile, metrics, log);
   }
@@ -82,12 +100,16 @@ export class Operator {
   }
 
   async stop(): Promise<void> {
+    this.health.stop();
     await Promise.all([this.clusters.stop(), this.repositories.stop()]);
     await this.caches.stop();
     this.admin.close();
   }
 
-  private enqueueRepositoriesOf(namespace: string, cluster: string): void {
-    for (const r of this.caches.clusterRepositories(namespace, cluster)) this.repositories.enqueue(`${r.metadata.namespace}/${r.metadata.name}`);
+  /** `lost`: agents that just went away; the repositories they led go first (their writes wait for the failover). */
+  private enqueueRepositoriesOf(namespace: string, cluster: string, lost?: ReadonlySet<string>): void {
+    const repos = this.caches.clusterRepositories(namespace, cluster);
+    const leaderless = lost ? repos.filter((r) => lost.has(r.status?.primary ?? '')) : [];
+    for (const r of [...leaderless, ...repos]) this.repositories.enqueue(`${r.metadata.namespace}/${r.metadata.name}`);
   }
 }

@@ -1,6 +1,6 @@
 // Failover: the in-sync reachable replica with the highest applied seq, epoch + 1; degraded with a reason otherwise.
 import test from 'ava';
-import { AgentHealth, chooseNewPrimary, detectFailedAgents, FailoverInput, ReplicaReport } from '../src/failover.js';
+import { AgentHealth, chooseNewPrimary, detectFailedAgents, FailoverInput, ReplicaReport, statusView } from '../src/failover.js';
 
 const status = { primary: 'a', replicas: ['b', 'c', 'd'], epoch: 7, inSyncReplicas: ['b', 'c', 'd'] };
 
@@ -41,7 +41,7 @@ test('unreachable replicas are skipped, however far ahead they claim to be', (t)
   t.deepEqual(d.rejected, [{ agent: 'b', why: 'unreachable' }, { agent: 'd', why: 'behind' }]);
 });
 
-test('no replica in sync: degraded, nothing promoted', (t) => {
+test('in sync: by the replica\'s own word (caught up in this epoch) and in the recorded set when there is one', (t) => {
   const d = chooseNewPrimary({
     repo: 'r',
     status,
@@ -56,6 +56,9 @@ test('no replica in sync: degraded, nothing promoted', (t) => {
   // In sync by its own word but not in the recorded in-sync set: still not promotable.
   const notRecorded = chooseNewPrimary({ repo: 'r', status: { ...status, inSyncReplicas: ['b'] }, reports: [report('c', 42)] });
   t.is(notRecorded.decision === 'degraded' && notRecorded.reason, 'NoInSyncReplica');
+  // In a record left from an earlier replica set, but a new copy that never caught up: never promoted.
+  const fresh = chooseNewPrimary({ repo: 'r', status, reports: [report('b', 3, { inSync: false }), report('c', 2, { inSync: false })] });
+  t.is(fresh.decision === 'degraded' && fresh.reason, 'NoInSyncReplica');
 });
 
 test('all replicas behind the last acknowledged seq: degraded, never promote stale data', (t) => {
@@ -105,6 +108,24 @@ test('quorum writes: promote only when the replicas heard from must include a ho
   t.is(promote({ repo: 'r', status: quorum, reports: [report('b', 42), report('d', 41)] }).newPrimary, 'b');
   // Async writes can never be covered; promotion goes ahead with the best copy heard.
   t.is(promote({ repo: 'r', status: { ...status, requiredAcks: 1 }, reports: [report('d', 3)] }).newPrimary, 'd');
+});
+
+test('statusView: the acknowledgements each write concern required, from the recorded members', (t) => {
+  const s = { primary: 'a', replicas: ['b', 'c'], epoch: 4, inSyncReplicas: ['b', 'c'] };
+  t.is(statusView(s, 'quorum').requiredAcks, 2);
+  t.is(statusView(s, 'all').requiredAcks, 3);
+  t.is(statusView(s, 'async').requiredAcks, 1);
+  t.is(statusView({ ...s, members: [{}, {}, {}, {}, {}] }, 'quorum').requiredAcks, 3);
+  t.deepEqual(statusView({}, 'quorum'), { primary: null, replicas: [], epoch: 0, requiredAcks: 1 });
+  // Quorum of 3: a write acknowledged by the primary and one replica may be on either replica; both must answer.
+  const view = statusView(s, 'quorum');
+  const one = chooseNewPrimary({ repo: 'r', status: view, reports: [{ agent: 'b', appliedSeq: 9, epoch: 4, inSync: true, reachable: true }] });
+  t.is(one.decision === 'degraded' && one.reason, 'QuorumUnreachable');
+  const both = chooseNewPrimary({
+    repo: 'r', status: view,
+    reports: [{ agent: 'b', appliedSeq: 9, epoch: 4, inSync: true, reachable: true }, { agent: 'c', appliedSeq: 10, epoch: 4, inSync: true, reachable: true }],
+  });
+  t.is(both.decision === 'promote' && both.newPrimary, 'c');
 });
 
 test('epoch is always the recorded epoch + 1', (t) => {

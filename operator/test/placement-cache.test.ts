@@ -45,3 +45,22 @@ test('a recorded failover is handed out until the next place(), which keeps it',
   t.is(next.primary, 'demo-agent-1');
   t.is(cache.computations, 1);
 });
+
+test('place() calls are spaced by twice the time the last one took', async (t) => {
+  const repos = [repo('a')];
+  const cache = new PlacementCache(() => {
+    // A slow listing stands in for a slow place(): both count as the computation's time.
+    const until = Date.now() + 40;
+    while (Date.now() < until) {
+      // busy
+    }
+    return repos;
+  }, 1);
+  const three = [agent(0), agent(1), agent(2)];
+  await cache.decide(repos[0], cluster, three);
+  const firstDone = Date.now();
+  repos.push(repo('b'));
+  await cache.decide(repos[1], cluster, three);
+  t.is(cache.computations, 2);
+  t.true(Date.now() - firstDone >= 2 * 40 + 40 - 5, 'waited twice the 40 ms the first took, then took 40 ms itself');
+});

@@ -76,9 +76,13 @@ export class ReplicationManager {
     return this.opts.httpAddr;
   }
 
-  /** Resumes the roles persisted by a previous run. */
+  /**
+   * Resumes the roles persisted by a previous run, except acting as primary: while this agent was down the operator
+   * may have promoted another copy, and replicas still in the old epoch would acknowledge its writes. It stays fenced
+   * (state says so) until the operator assigns it again, which it does only if it still records it as primary.
+   */
   start(): void {
-    for (const stored of this.file.loadAll()) this.activate(stored, '');
+    for (const stored of this.file.loadAll()) this.activate(stored, '', true);
   }
 
   stop(): void {
@@ -145,7 +149,7 @@ export class ReplicationManager {
     return n;
   }
 
-  private activate(stored: StoredAssignment, defaultBranch: string): void {
+  private activate(stored: StoredAssignment, defaultBranch: string, resumed = false): void {
     const a = stored.assignment;
     let e = this.entries.get(a.repo);
     if (e) {
@@ -161,7 +165,7 @@ export class ReplicationManager {
     const repo = store.has(a.repo) ? store.get(a.repo) : store.create({ name: a.repo, defaultBranch: defaultBranch || undefined });
     this.watch(e, repo);
     const fenced = stored.fencedAt !== undefined && stored.fencedAt > a.epoch;
-    if (a.role === 'primary' && !fenced && !this.draining) {
+    if (a.role === 'primary' && !fenced && !this.draining && !resumed) {
       repo.epoch = a.epoch;
       e.primary = new PrimaryRole(repo, a, e.window, {
         self: this.opts.self, httpAddr: this.opts.httpAddr, concernTimeoutMs: this.opts.concernTimeoutMs, onSnapshot: () => this.metrics.snapshotsSent.inc(),
@@ -264,7 +268,11 @@ export class ReplicationManager {
 
   /** Publishes routes (Admin.SetRoutes): where the primary of a repository serves REST. */
   setRoutes(routes: RouteEntry[], replace: boolean): { applied: number; ignored: number; total: number } {
-    return this.routes.set(routes, replace);
+    const result = this.routes.set(routes, replace);
+    // A route of a newer epoch means this copy was replaced, e.g. a primary restarted or woken after a failover:
+    // it must stop acting on its old epoch (no local writes, no stale reads) and forward along the route.
+    for (const r of routes) this.fence(r.repo, r.epoch);
+    return result;
   }
 
   /** Where a request for a repository this agent does not hold goes: its routed primary, if any (else served here). */
@@ -339,7 +347,8 @@ export class ReplicationManager {
       primaryAddr: a?.primaryAddr ?? '',
       writeConcern: !a ? WireConcern.WRITE_CONCERN_UNSPECIFIED : a.writeConcern === 'async' ? WireConcern.WRITE_CONCERN_ASYNC : a.writeConcern === 'quorum' ? WireConcern.WRITE_CONCERN_QUORUM : WireConcern.WRITE_CONCERN_ALL,
       members: e?.primary?.members() ?? [],
-      inSync: e?.primary !== undefined || (e?.replica?.inSync ?? false),
+      // For failover: a replica that caught up in this epoch (its stream to a dead primary has ended, so not "live").
+      inSync: e?.primary !== undefined || (e?.replica?.caughtUp ?? false),
       fenced: e !== undefined && a?.role === 'primary' && e.primary === undefined,
     };
   }

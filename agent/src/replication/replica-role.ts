@@ -34,6 +34,11 @@ export class ReplicaRole {
   /** Where the primary serves REST, learnt from its Hello. */
   primaryHttp: string | undefined;
   inSync = false;
+  /**
+   * Caught up with the primary of this assignment at least once. Unlike inSync it survives the stream's end: when the
+   * primary dies every stream ends, and failover must still tell the replicas that were in sync from new copies.
+   */
+  caughtUp = false;
   connected = false;
   /** The primary's seq as last heard (Hello, change and snapshot frames), for the lag gauge. */
   private primarySeq = 0;
@@ -162,7 +167,7 @@ export class ReplicaRole {
   }
 
   private checkSynced(): void {
-    if (!this.inSync && this.helloSeq >= 0 && this.host.repo().seq >= this.helloSeq) this.inSync = true;
+    if (!this.inSync && this.helloSeq >= 0 && this.host.repo().seq >= this.helloSeq) this.inSync = this.caughtUp = true;
   }
 
   /** The primary's REST address, waiting up to `ms` for the first Hello when it is not known yet. */

@@ -1,6 +1,8 @@
 // The operator's side of the agents' gRPC Admin service: one client per agent address, the shared token in the
 // metadata, a deadline on every call, results counted in the metrics. NOT_FOUND from GetRepoState (the agent does
-// not hold the repository, e.g. it restarted empty) comes back as null.
+// not hold the repository, e.g. it restarted empty) comes back as null. Assign and GetRepoState, made per
+// repository by many reconciles at once, travel in AssignBatch / GetRepoStates calls (call-batcher.ts); an agent
+// without those RPCs (UNIMPLEMENTED, an older version) gets single calls.
 import { Metadata, credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import {
   AdminClient,
@@ -8,15 +10,21 @@ import {
   AssignRequest,
   HealthReply,
   RepoState,
+  type RepoStateBatch,
   Role,
   SetRoutesReply,
   SetRoutesRequest,
   WriteConcern,
 } from '../../../proto/gen/govc/v1/admin.js';
 import type { OperatorMetrics } from '../runtime/metrics.js';
+import { type BatchResult, CallBatcher } from './call-batcher.js';
 
 export { Role, WriteConcern };
 export type { AgentStats, RepoState };
+
+/** Items per batch call: bounds how long one call holds the agent (each Assign persists its assignment). One batch
+ * per agent in flight: calls made meanwhile coalesce into the next. */
+const BATCH = 64;
 
 export type WriteConcernName = 'async' | 'quorum' | 'all';
 
@@ -34,6 +42,10 @@ type Unary<Req, Res> = (req: Req, md: Metadata, opts: { deadline: number }, cb: 
 
 export class AgentAdmin {
   private readonly clients = new Map<string, AdminClient>();
+  /** Per agent address and token: the batchers of Assign and GetRepoState. */
+  private readonly batchers = new Map<string, { assign: CallBatcher<AssignRequest, RepoState>; state: CallBatcher<string, RepoState> }>();
+  /** Addresses whose agent answered UNIMPLEMENTED to a batch RPC. */
+  private readonly unbatched = new Set<string>();
 
   constructor(
     private readonly metrics: OperatorMetrics,
@@ -41,7 +53,8 @@ export class AgentAdmin {
   ) {}
 
   assign(addr: string, token: string, req: AssignRequest): Promise<RepoState> {
-    return this.call(addr, token, 'assign', req);
+    if (this.unbatched.has(addr)) return this.call(addr, token, 'assign', req);
+    return this.batcher(addr, token).assign.call(req);
   }
 
   remove(addr: string, token: string, repo: string, epoch: number): Promise<unknown> {
@@ -50,7 +63,8 @@ export class AgentAdmin {
 
   async repoState(addr: string, token: string, repo: string): Promise<RepoState | null> {
     try {
-      return await this.call<{ repo: string }, RepoState>(addr, token, 'getRepoState', { repo });
+      if (this.unbatched.has(addr)) return await this.call<{ repo: string }, RepoState>(addr, token, 'getRepoState', { repo });
+      return await this.batcher(addr, token).state.call(repo);
     } catch (err) {
       if (isGrpcNotFound(err)) return null;
       throw err;
@@ -65,8 +79,9 @@ export class AgentAdmin {
     return this.call(addr, token, 'getStats', {});
   }
 
-  health(addr: string, token: string): Promise<HealthReply> {
-    return this.call(addr, token, 'health', {});
+  /** `timeoutMs`: health checks use a deadline of their own, short enough to notice a hung agent. */
+  health(addr: string, token: string, timeoutMs = this.timeoutMs): Promise<HealthReply> {
+    return this.call(addr, token, 'health', {}, timeoutMs);
   }
 
   /** Drops clients of addresses no longer in use (pods gone or moved). */
@@ -76,6 +91,8 @@ export class AgentAdmin {
       if (!keep.has(addr)) {
         client.close();
         this.clients.delete(addr);
+        this.unbatched.delete(addr);
+        for (const k of this.batchers.keys()) if (k.startsWith(`${addr}|`)) this.batchers.delete(k);
       }
     }
   }
@@ -83,25 +100,64 @@ export class AgentAdmin {
   close(): void {
     for (const c of this.clients.values()) c.close();
     this.clients.clear();
+    this.batchers.clear();
+  }
+
+  private batcher(addr: string, token: string) {
+    const key = `${addr}|${token}`;
+    let b = this.batchers.get(key);
+    if (!b) {
+      b = {
+        assign: new CallBatcher<AssignRequest, RepoState>((items) => this.batchCall(addr, token, 'assignBatch', { assignments: items }, 'assign', items,
+          (req) => this.call(addr, token, 'assign', req)), BATCH, 1),
+        state: new CallBatcher<string, RepoState>((items) => this.batchCall(addr, token, 'getRepoStates', { repos: items }, 'getRepoState', items,
+          (repo) => this.call(addr, token, 'getRepoState', { repo })), BATCH, 1),
+      };
+      this.batchers.set(key, b);
+    }
+    return b;
+  }
+
+  /** One batch RPC; its per-item answers as results (errors shaped like a single call's ServiceError). */
+  private async batchCall<I>(
+    addr: string, token: string, method: string, req: object, single: string, items: I[], fallback: (item: I) => Promise<RepoState>,
+  ): Promise<BatchResult<RepoState>[]> {
+    let reply: RepoStateBatch;
+    try {
+      reply = await this.call<object, RepoStateBatch>(addr, token, method, req);
+    } catch (err) {
+      if ((err as ServiceError | null)?.code !== GrpcStatus.UNIMPLEMENTED) throw err;
+      this.unbatched.add(addr);
+      return Promise.all(items.map((i) => fallback(i).then(
+        (value): BatchResult<RepoState> => ({ ok: true, value }),
+        (error: Error): BatchResult<RepoState> => ({ ok: false, error }),
+      )));
+    }
+    return reply.results.map((r): BatchResult<RepoState> => {
+      this.metrics.agentCalls.inc({ method: single, result: GrpcStatus[r.code] ?? 'error' });
+      if (r.code === GrpcStatus.OK && r.state) return { ok: true, value: r.state };
+      return { ok: false, error: Object.assign(new Error(`${r.code} ${GrpcStatus[r.code] ?? ''}: ${r.message}`), { code: r.code, details: r.message }) };
+    });
   }
 
   private client(addr: string): AdminClient {
     let c = this.clients.get(addr);
     if (!c) {
-      c = new AdminClient(addr, credentials.createInsecure());
+      // A restarted agent must be reachable again within a second, not after grpc-js's default backoff (up to 120 s).
+      c = new AdminClient(addr, credentials.createInsecure(), { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.max_reconnect_backoff_ms': 1_000 });
       this.clients.set(addr, c);
     }
     return c;
   }
 
-  private call<Req, Res>(addr: string, token: string, method: string, req: Req): Promise<Res> {
+  private call<Req, Res>(addr: string, token: string, method: string, req: Req, timeoutMs = this.timeoutMs): Promise<Res> {
     const client = this.client(addr);
     const md = new Metadata();
     md.set('authorization', `Bearer ${token}`);
     // The generated client's unary methods share one (request, metadata, options, callback) overload.
     const fn = (client as unknown as Record<string, Unary<Req, Res>>)[method];
     return new Promise((resolve, reject) => {
-      fn.call(client, req, md, { deadline: Date.now() + this.timeoutMs }, (err, value) => {
+      fn.call(client, req, md, { deadline: Date.now() + timeoutMs }, (err, value) => {
         this.metrics.agentCalls.inc({ method, result: err ? GrpcStatus[err.code] ?? 'error' : 'OK' });
         if (err) reject(err);
         else resolve(value);

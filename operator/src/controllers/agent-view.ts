@@ -21,16 +21,20 @@ export function podReady(p: V1Pod): boolean {
   return p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-export function agentViews(pods: readonly V1Pod[], zoneOfNode: (node: string) => string | undefined): AgentView[] {
+/** `failed`: agents the operator's own health checks found failed (agent-health.ts): not ready whatever the Pod says. */
+export function agentViews(
+  pods: readonly V1Pod[], zoneOfNode: (node: string) => string | undefined, failed: ReadonlySet<string> = new Set(),
+): AgentView[] {
   return pods
     .map((p): AgentView => {
       const ip = p.status?.podIP ?? '';
       const zone = p.spec?.nodeName ? zoneOfNode(p.spec.nodeName) : undefined;
+      const name = p.metadata?.name ?? '';
       return {
-        name: p.metadata?.name ?? '',
+        name,
         ip,
         ...(zone ? { zone } : {}),
-        ready: podReady(p) && ip !== '' && !p.metadata?.deletionTimestamp,
+        ready: podReady(p) && ip !== '' && !p.metadata?.deletionTimestamp && !failed.has(name),
         addr: ip ? `${ip}:${GRPC_PORT}` : '',
         httpAddr: ip ? `${ip}:${HTTP_PORT}` : '',
         terminating: Boolean(p.metadata?.deletionTimestamp),

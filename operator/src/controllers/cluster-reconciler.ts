@@ -14,6 +14,7 @@ import type { EventRecorder } from '../runtime/event-recorder.js';
 import {
   agentLabels, agentPod, clientService, disruptionBudget, headlessService, ordinalOf, ownerRef, tokenSecretKey, tokenSecretName,
 } from './agent-resources.js';
+import { unresponsivePod } from './agent-health.js';
 import { agentViews } from './agent-view.js';
 import type { Caches } from './caches.js';
 import { clusterStatus } from './cluster-status.js';
@@ -22,6 +23,12 @@ import type { RoutePublisher } from './route-publisher.js';
 import type { TokenSource } from './token-source.js';
 
 export const CLUSTER_FINALIZER = 'govc.io/cluster-cleanup';
+
+/** What the cluster reconciler reads of the operator's health checks (agent-health.ts). */
+export interface AgentHealthView {
+  failed(namespace: string, cluster: string): ReadonlySet<string>;
+  failedFor(namespace: string, cluster: string, agent: string): number;
+}
 const RESYNC_MS = 15_000;
 
 export class ClusterReconciler {
@@ -36,6 +43,7 @@ export class ClusterReconciler {
     private readonly events: EventRecorder,
     private readonly log: Logger,
     private readonly routes: RoutePublisher,
+    private readonly health: AgentHealthView = { failed: () => new Set(), failedFor: () => 0 },
   ) {}
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -45,7 +53,7 @@ export class ClusterReconciler {
     const pods = this.caches.clusterPods(namespace, name);
     if (cluster.metadata.deletionTimestamp) return this.finalize(cluster, pods);
     if (!(cluster.metadata.finalizers ?? []).includes(CLUSTER_FINALIZER)) {
-      await setFinalizers(this.clients.custom, this.target(cluster), [...(cluster.metadata.finalizers ?? []), CLUSTER_FINALIZER]);
+      await setFinalizers(this.clients.rest, this.target(cluster), [...(cluster.metadata.finalizers ?? []), CLUSTER_FINALIZER]);
       return {};
     }
     if (!this.ensured.has(cluster.metadata.uid!)) {
@@ -57,7 +65,7 @@ export class ClusterReconciler {
     }
     const changed = await this.ensurePods(cluster, pods);
 
-    const agents = agentViews(pods, this.caches.zoneOfNode);
+    const agents = agentViews(pods, this.caches.zoneOfNode, this.health.failed(namespace, name));
     const token = await this.tokens.token(cluster);
     const memory = new Map<string, number>();
     if (token) {
@@ -73,12 +81,12 @@ export class ClusterReconciler {
     const routed = token ? await this.routes.publish(key, agents, repositories, token) : true;
     const status = clusterStatus(cluster, agents, memory, repositories, Date.now());
     if (JSON.stringify(status) !== JSON.stringify(cluster.status)) {
-      await patchStatus(this.clients.custom, { ...this.target(cluster), resourceVersion: undefined }, status);
+      await patchStatus(this.clients.rest, { ...this.target(cluster), resourceVersion: undefined }, status);
     }
     return { requeueAfterMs: changed || !routed || status.readyAgents !== cluster.spec.agents ? 2_000 : RESYNC_MS };
   };
 
-  /** Creates missing ordinals, replaces finished Pods, deletes ordinals at or above spec.agents. */
+  /** Creates missing ordinals, replaces finished or unresponsive Pods, deletes ordinals at or above spec.agents. */
   private async ensurePods(cluster: GovcClusterResource, pods: V1Pod[]): Promise<boolean> {
     const namespace = cluster.metadata.namespace!;
     const name = cluster.metadata.name!;
@@ -101,6 +109,12 @@ export class ClusterReconciler {
         }
         changed = true;
       }
+    }
+    const stuck = changed ? undefined : unresponsivePod(pods, (agent) => this.health.failedFor(namespace, name, agent));
+    if (stuck) {
+      await this.deletePod(namespace, stuck.metadata!.name!);
+      this.events.warning(this.ref(cluster), 'AgentReplaced', `agent ${stuck.metadata!.name} has not answered for ${Math.round(this.health.failedFor(namespace, name, stuck.metadata!.name!) / 1000)} s and is not Ready; replacing it`);
+      changed = true;
     }
     for (const [ordinal, p] of byOrdinal) {
       if (ordinal < cluster.spec.agents || p.metadata?.deletionTimestamp) continue;
@@ -137,7 +151,7 @@ export class ClusterReconciler {
     const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
     for (const p of live) await this.deletePod(cluster.metadata.namespace!, p.metadata!.name!);
     if (pods.length > 0) return { requeueAfterMs: 1_000 };
-    await setFinalizers(this.clients.custom, this.target(cluster), (cluster.metadata.finalizers ?? []).filter((f) => f !== CLUSTER_FINALIZER));
+    await setFinalizers(this.clients.rest, this.target(cluster), (cluster.metadata.finalizers ?? []).filter((f) => f !== CLUSTER_FINALIZER));
     this.log.info('cluster finalized', { cluster: `${cluster.metadata.namespace}/${cluster.metadata.name}` });
     return {};
   }

@@ -1,8 +1,7 @@
 // Writes to custom resources: status through the status subresource, finalizers on the object, both as merge
 // patches conditional on the resourceVersion the decision was made from (409 when the object changed meanwhile).
-import type { CustomObjectsApi } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crd/crd-types.js';
-import { mergePatch } from '../kube/kube-clients.js';
+import type { KubeRest } from '../kube/kube-rest.js';
 
 interface Target {
   plural: 'govcclusters' | 'repositories';
@@ -11,22 +10,13 @@ interface Target {
   resourceVersion?: string;
 }
 
-export async function patchStatus<T>(custom: CustomObjectsApi, t: Target, status: object): Promise<T> {
-  return (await custom.patchNamespacedCustomObjectStatus(
-    {
-      group: GROUP, version: VERSION, plural: t.plural, namespace: t.namespace, name: t.name,
-      body: { metadata: t.resourceVersion ? { resourceVersion: t.resourceVersion } : {}, status },
-    },
-    mergePatch,
-  )) as T;
+const pathOf = (t: Target): string =>
+  `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(t.namespace)}/${t.plural}/${encodeURIComponent(t.name)}`;
+
+export function patchStatus<T>(rest: KubeRest, t: Target, status: object): Promise<T> {
+  return rest.mergePatch<T>(`${pathOf(t)}/status`, { metadata: t.resourceVersion ? { resourceVersion: t.resourceVersion } : {}, status });
 }
 
-export async function setFinalizers<T>(custom: CustomObjectsApi, t: Target, finalizers: string[]): Promise<T> {
-  return (await custom.patchNamespacedCustomObject(
-    {
-      group: GROUP, version: VERSION, plural: t.plural, namespace: t.namespace, name: t.name,
-      body: { metadata: { finalizers, ...(t.resourceVersion ? { resourceVersion: t.resourceVersion } : {}) } },
-    },
-    mergePatch,
-  )) as T;
+export function setFinalizers<T>(rest: KubeRest, t: Target, finalizers: string[]): Promise<T> {
+  return rest.mergePatch<T>(pathOf(t), { metadata: { finalizers, ...(t.resourceVersion ? { resourceVersion: t.resourceVersion } : {}) } });
 }

@@ -20,6 +20,8 @@ interface ClusterState {
   inputsKey: string;
   decisions: Map<string, Entry>;
   computedAt: number;
+  /** How long the last place() took: the next waits twice that after it, so placing never takes most of the CPU. */
+  tookMs: number;
   /** Repositories were added, deleted or changed spec since the last place(). */
   changed: boolean;
   pending?: Promise<void>;
@@ -78,12 +80,16 @@ export class PlacementCache {
   private recompute(key: string, cluster: GovcClusterResource, agents: readonly AgentView[], inputsKey: string): Promise<void> {
     let s = this.clusters.get(key);
     if (!s) {
-      s = { inputsKey: '', decisions: new Map(), computedAt: 0, changed: true };
+      s = { inputsKey: '', decisions: new Map(), computedAt: 0, tookMs: 0, changed: true };
       this.clusters.set(key, s);
     }
     if (s.pending) return s.pending;
     const state = s;
-    state.pending = new Promise<void>((resolve) => setTimeout(resolve, this.debounceMs)).then(() => {
+    // place() over 10,000 repositories takes a good fraction of a second and blocks the event loop while repositories
+    // keep arriving: space the calls out (new arrivals wait for the next one a little longer).
+    const delayMs = Math.max(this.debounceMs, state.computedAt + 2 * state.tookMs - Date.now());
+    state.pending = new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => {
+      const started = Date.now();
       state.pending = undefined;
       state.changed = false;
       const repos = this.repositoriesOf(cluster.metadata.namespace!, cluster.metadata.name!).filter((r) => !r.metadata.deletionTimestamp);
@@ -104,6 +110,7 @@ export class PlacementCache {
       }]));
       state.inputsKey = inputsKey;
       state.computedAt = Date.now();
+      state.tookMs = state.computedAt - started;
     });
     return state.pending;
   }

@@ -24,6 +24,25 @@ export interface AssignmentOutcome {
   assigned: string[];
   /** Members whose agent is not ready: not assigned now. */
   unreachable: string[];
+  /** The primary's state as its Assign answered it (when it was assigned by this call). */
+  primaryState?: RepoState;
+}
+
+/**
+ * Whether the primary's own report shows the whole replica set in place, so the members need no look of their own:
+ * the primary serves `t.epoch` unfenced and every replica is connected and in sync with it (a replica streams from
+ * the primary of the epoch it was assigned, so it holds that assignment), and every member's agent is ready.
+ */
+export function settled(state: RepoState | null, agents: readonly AgentView[], t: Pick<AssignmentTarget, 'epoch' | 'members'>): boolean {
+  if (!state || state.epoch !== t.epoch || state.role !== Role.ROLE_PRIMARY || state.fenced) return false;
+  const byName = new Map(agents.map((a) => [a.name, a]));
+  const primary = t.members.find((m) => m.role === 'primary');
+  if (!primary || state.primaryAddr !== primary.address) return false;
+  const inSync = new Set(state.members.filter((m) => m.connected && m.inSync).map((m) => m.addr));
+  return t.members.every((m) => {
+    const view = byName.get(m.agent);
+    return view?.ready === true && view.addr === m.address && (m.role === 'primary' || inSync.has(m.address));
+  });
 }
 
 /**
@@ -33,6 +52,8 @@ export interface AssignmentOutcome {
  */
 export async function ensureAssignments(
   admin: AgentAdmin, token: string, agents: readonly AgentView[], t: AssignmentTarget, fresh = false,
+  /** The primary's state when the caller just asked for it (not asked again). */
+  knownPrimaryState?: RepoState | null,
 ): Promise<AssignmentOutcome> {
   const byName = new Map(agents.map((a) => [a.name, a]));
   const primary = t.members.find((m) => m.role === 'primary')!;
@@ -45,12 +66,14 @@ export async function ensureAssignments(
     }
     const role = m.role === 'primary' ? Role.ROLE_PRIMARY : Role.ROLE_REPLICA;
     if (!fresh) {
-      const state = await admin.repoState(m.address, token, t.repo);
+      const state = m === primary && knownPrimaryState !== undefined ? knownPrimaryState : await admin.repoState(m.address, token, t.repo);
       if (state && state.epoch > t.epoch) throw new EpochBehindError(state.epoch);
-      if (state && state.epoch === t.epoch && state.role === role && state.primaryAddr === primary.address) return;
+      // A fenced primary (e.g. restarted: it waits for this confirmation) is assigned again.
+      if (state && state.epoch === t.epoch && state.role === role && state.primaryAddr === primary.address && !state.fenced) return;
     }
+    let reply: RepoState;
     try {
-      await admin.assign(m.address, token, {
+      reply = await admin.assign(m.address, token, {
         repo: t.repo, role, epoch: t.epoch, primaryAddr: primary.address,
         members: t.members.map((x) => x.address), writeConcern: WIRE_CONCERN[t.writeConcern], defaultBranch: t.defaultBranch,
       });
@@ -61,6 +84,7 @@ export async function ensureAssignments(
       }
       throw err;
     }
+    if (m === primary) out.primaryState = reply;
     out.assigned.push(m.agent);
   };
   await one(primary);

@@ -3,9 +3,9 @@
 // is the record of truth), then brings the agents to it through the Admin API and reports what they say.
 import type { Logger } from 'winston';
 import type { AgentAdmin } from '../agents/agent-admin.js';
-import type { RepositoryResource, RepositoryResourceStatus } from '../crd/generated-types.js';
+import type { GovcClusterResource, RepositoryResource, RepositoryResourceStatus } from '../crd/generated-types.js';
 import { rfc3339, setCondition, type Condition } from '../conditions.js';
-import { chooseNewPrimary } from '../failover.js';
+import { chooseNewPrimary, statusView } from '../failover.js';
 import type { KubeClients } from '../kube/kube-clients.js';
 import type { ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/event-recorder.js';
@@ -13,14 +13,19 @@ import { type AgentView, agentViews } from './agent-view.js';
 import type { Caches } from './caches.js';
 import type { PlacementCache } from './placement-cache.js';
 import { patchStatus, setFinalizers } from './object-writes.js';
-import { EpochBehindError, ensureAssignments, primaryState, removeCopies, replicaReports } from './repository-agents.js';
+import {
+  type AssignmentOutcome, EpochBehindError, ensureAssignments, primaryState, removeCopies, replicaReports, settled,
+} from './repository-agents.js';
 import { allAddressed, effectiveSettings, type Member, membersOf, nextEpoch } from './repository-plan.js';
-import { observedStatus } from './repository-status.js';
+import { justPlaced, observedStatus } from './repository-status.js';
 import type { TokenSource } from './token-source.js';
 
 export const REPOSITORY_FINALIZER = 'govc.io/repository-cleanup';
-const RESYNC_MS = 15_000;
+const RESYNC_MS = 30_000;
 const SOON_MS = 500;
+const PLACED_RECHECK_MS = 250;
+/** The periodic look at a Ready repository, spread ±20% so thousands placed together do not come back together. */
+const resyncMs = (): number => Math.round(RESYNC_MS * (0.8 + 0.4 * Math.random()));
 
 export class RepositoryReconciler {
   constructor(
@@ -31,6 +36,8 @@ export class RepositoryReconciler {
     private readonly events: EventRecorder,
     private readonly log: Logger,
     private readonly placements: PlacementCache,
+    /** Agents the operator's health checks found failed (agent-health.ts): not ready, whatever their Pod says. */
+    private readonly failedAgents: (namespace: string, cluster: string) => ReadonlySet<string> = () => new Set(),
   ) {}
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -38,12 +45,14 @@ export class RepositoryReconciler {
     let repo = this.caches.repository(namespace, name);
     if (!repo) return {};
     const cluster = this.caches.cluster(namespace, repo.spec.clusterRef);
-    const agents = cluster ? agentViews(this.caches.clusterPods(namespace, cluster.metadata.name!), this.caches.zoneOfNode) : [];
+    const agents = cluster
+      ? agentViews(this.caches.clusterPods(namespace, cluster.metadata.name!), this.caches.zoneOfNode, this.failedAgents(namespace, cluster.metadata.name!))
+      : [];
     const token = cluster ? await this.tokens.token(cluster) : undefined;
     if (repo.metadata.deletionTimestamp) return this.finalize(repo, agents, token);
     if (!(repo.metadata.finalizers ?? []).includes(REPOSITORY_FINALIZER)) {
       // Go on with the updated object rather than wait for its update event.
-      repo = await setFinalizers<RepositoryResource>(this.clients.custom, this.target(repo), [...(repo.metadata.finalizers ?? []), REPOSITORY_FINALIZER]);
+      repo = await setFinalizers<RepositoryResource>(this.clients.rest, this.target(repo), [...(repo.metadata.finalizers ?? []), REPOSITORY_FINALIZER]);
     }
     if (!cluster) return this.waiting(repo, 'ClusterNotFound', `GovcCluster ${repo.spec.clusterRef} not found`, 10_000);
     if (!token) return this.waiting(repo, 'TokenMissing', 'the cluster\'s admin token Secret does not exist yet', 2_000);
@@ -62,7 +71,7 @@ export class RepositoryReconciler {
       const s = repo.status ?? {};
       const choice = chooseNewPrimary({
         repo: name,
-        status: { primary: s.primary ?? null, replicas: s.replicas ?? [], epoch: s.epoch ?? 0, ...(s.inSyncReplicas ? { inSyncReplicas: s.inSyncReplicas } : {}) },
+        status: statusView(s, settings.writeConcern),
         reports,
         excluded: agents.filter((a) => !a.ready).map((a) => a.name),
       });
@@ -83,37 +92,46 @@ export class RepositoryReconciler {
     let epoch = nextEpoch(repo.status, members);
     const fresh = epoch !== repo.status?.epoch;
     if (fresh) {
-      current = await this.recordPlacement(repo, members, epoch, settings, failover);
+      current = await this.recordPlacement(repo, cluster, members, epoch, settings, failover);
       this.placements.recorded(namespace, cluster.metadata.name!, name, { primary, replicas });
     }
 
-    let outcome;
-    try {
-      outcome = await ensureAssignments(this.admin, token, agents, { repo: name, epoch, members, ...settings }, fresh);
-    } catch (err) {
-      if (!(err instanceof EpochBehindError)) throw err;
-      // The agents saw a later epoch than our record (e.g. a status write was lost): move past it.
-      epoch = err.agentEpoch + 1;
-      await this.recordPlacement(current, members, epoch, settings, undefined);
-      return { requeueAfterMs: 0 };
+    // Steady state costs one look: the primary's report covers its replicas when they are in sync with it.
+    const target = { repo: name, epoch, members, ...settings };
+    let state = fresh ? null : await primaryState(this.admin, token, members[0], name);
+    let outcome: AssignmentOutcome = { assigned: [], unreachable: [] };
+    if (fresh || !settled(state, agents, target)) {
+      try {
+        outcome = await ensureAssignments(this.admin, token, agents, target, fresh, fresh ? undefined : state);
+      } catch (err) {
+        if (!(err instanceof EpochBehindError)) throw err;
+        // The agents saw a later epoch than our record (e.g. a status write was lost): move past it.
+        epoch = err.agentEpoch + 1;
+        await this.recordPlacement(current, cluster, members, epoch, settings, undefined);
+        return { requeueAfterMs: 0 };
+      }
+      if (outcome.assigned.length > 0) {
+        this.log.debug('assigned', { repo: key, epoch, agents: outcome.assigned });
+        state = outcome.primaryState ?? await primaryState(this.admin, token, members[0], name);
+      }
     }
-    if (outcome.assigned.length > 0) this.log.debug('assigned', { repo: key, epoch, agents: outcome.assigned });
     const dropped = (repo.status?.members ?? []).filter((m) => !members.some((n) => n.agent === m.agent));
     if (dropped.length > 0) {
       const removed = await removeCopies(this.admin, token, agents, name, epoch, dropped);
       if (removed.length > 0) this.events.normal(this.ref(repo), 'CopiesRemoved', `removed from ${removed.join(', ')}`);
     }
 
-    const state = await primaryState(this.admin, token, members[0], name);
-    // Just placed: the status already says Placing; write again only once Ready (one status write fewer per repository).
-    const status = await this.writeObserved(current, members, epoch, settings, state, undefined, fresh);
+    // Just placed: the status already says Placing; write again only once Ready, unless that takes long (one status
+    // write per repository instead of one per look while its replicas connect).
+    const status = await this.writeObserved(current, members, epoch, settings, state, undefined, fresh || justPlaced(current, Date.now()));
     const done = status.phase === 'Ready' && outcome.unreachable.length === 0;
-    return { requeueAfterMs: done ? RESYNC_MS : SOON_MS };
+    // Replicas of a new placement connect to the primary within moments: look again soon, not at the resync.
+    return { requeueAfterMs: done ? resyncMs() : fresh ? PLACED_RECHECK_MS : SOON_MS };
   };
 
   /** Writes a new replica set and epoch (conditional: a concurrent writer makes this fail with 409). */
   private async recordPlacement(
-    repo: RepositoryResource, members: Member[], epoch: number, settings: ReturnType<typeof effectiveSettings>,
+    repo: RepositoryResource, cluster: GovcClusterResource, members: Member[], epoch: number, settings: ReturnType<typeof effectiveSettings>,
     lastFailover: RepositoryResourceStatus['lastFailover'] | undefined,
   ): Promise<RepositoryResource> {
     const primary = members[0].agent;
@@ -130,9 +148,12 @@ export class RepositoryReconciler {
       phase: 'Placing', conditions,
       ...(lastFailover ? { lastFailover } : {}),
     };
-    const updated = await patchStatus<RepositoryResource>(this.clients.custom, this.target(repo), status);
+    const updated = await patchStatus<RepositoryResource>(this.clients.rest, this.target(repo), status);
     const reason = lastFailover ? 'Failover' : repo.status?.epoch ? 'Replaced' : 'Placed';
-    this.events.normal(this.ref(repo), reason, `epoch ${epoch}: primary ${primary}, replicas ${replicas.join(', ') || 'none'}`);
+    const where = `primary ${primary}, replicas ${replicas.join(', ') || 'none'}`;
+    // First placements are routine and come by the thousand: one Event on the cluster per second names them all.
+    if (reason === 'Placed') this.events.batch(this.ref(cluster), 'RepositoriesPlaced', 'placed repositories', `${repo.metadata.name} (${where})`);
+    else this.events.normal(this.ref(repo), reason, `epoch ${epoch}: ${where}`);
     return updated;
   }
 
@@ -155,7 +176,7 @@ export class RepositoryReconciler {
     });
     const next = { ...repo.status, ...observed };
     if (JSON.stringify(next) === JSON.stringify(repo.status) || (onlyIfReady && next.phase !== 'Ready')) return next;
-    await patchStatus(this.clients.custom, this.target(repo), observed);
+    await patchStatus(this.clients.rest, this.target(repo), observed);
     return next;
   }
 
@@ -168,7 +189,7 @@ export class RepositoryReconciler {
     );
     const phase = repo.status?.primary ? repo.status.phase ?? 'Degraded' : 'Pending';
     if (conditions !== repo.status?.conditions || repo.status?.phase !== phase) {
-      await patchStatus(this.clients.custom, this.target(repo), { conditions, phase, observedGeneration: repo.metadata.generation });
+      await patchStatus(this.clients.rest, this.target(repo), { conditions, phase, observedGeneration: repo.metadata.generation });
     }
     return { requeueAfterMs: retryMs };
   }
@@ -180,7 +201,7 @@ export class RepositoryReconciler {
       const removed = await removeCopies(this.admin, token, agents, repo.metadata.name!, repo.status?.epoch ?? 0, members);
       this.log.info('repository removed from agents', { repo: `${repo.metadata.namespace}/${repo.metadata.name}`, agents: removed });
     }
-    await setFinalizers(this.clients.custom, this.target(repo), (repo.metadata.finalizers ?? []).filter((f) => f !== REPOSITORY_FINALIZER));
+    await setFinalizers(this.clients.rest, this.target(repo), (repo.metadata.finalizers ?? []).filter((f) => f !== REPOSITORY_FINALIZER));
     return {};
   }
 
@@ -188,7 +209,7 @@ export class RepositoryReconciler {
     return { plural: 'repositories' as const, namespace: repo.metadata.namespace!, name: repo.metadata.name!, resourceVersion: repo.metadata.resourceVersion };
   }
 
-  private ref(repo: RepositoryResource) {
-    return { apiVersion: repo.apiVersion, kind: repo.kind, metadata: repo.metadata };
+  private ref(o: RepositoryResource | GovcClusterResource) {
+    return { apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata };
   }
 }

@@ -1,6 +1,6 @@
 // The observed part of a Repository's status, as a pure function of what the primary reported: in-sync replicas,
 // head of the default branch, conditions (conditions.ts) and the phase.
-import type { RepositoryResourceStatus } from '../crd/generated-types.js';
+import type { RepositoryResource, RepositoryResourceStatus } from '../crd/generated-types.js';
 import { type Condition, type Instant, findCondition, repositoryConditions } from '../conditions.js';
 import type { Member } from './repository-plan.js';
 
@@ -71,4 +71,15 @@ function phaseOf(conditions: readonly Condition[]): NonNullable<RepositoryResour
     return replicated?.reason === 'UnderReplicated' ? 'Degraded' : 'Placing';
   }
   return ready?.reason === 'FailoverInProgress' || ready?.reason === 'PrimaryUnavailable' || ready?.reason === 'NoPrimary' ? 'Placing' : 'Degraded';
+}
+
+/** How long after a placement its in-between states (replicas still connecting) are not written. */
+const PLACING_QUIET_MS = 5_000;
+
+/** Placed moments ago and not yet observed (the status is what recordPlacement wrote). */
+export function justPlaced(repo: RepositoryResource, now: number): boolean {
+  const s = repo.status;
+  if (s?.phase !== 'Placing' || (s.conditions ?? []).some((c) => c.type === 'Ready')) return false;
+  const scheduled = (s.conditions ?? []).find((c) => c.type === 'Scheduled' && c.status === 'True');
+  return scheduled !== undefined && now - Date.parse(scheduled.lastTransitionTime) < PLACING_QUIET_MS;
 }

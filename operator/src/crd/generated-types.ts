@@ -50,11 +50,11 @@ export interface GovcClusterSpec {
       scaleDownSeconds?: number;
     };
   };
-  /** How the operator decides an agent failed. */
+  /** How the operator decides an agent failed: besides its Pod status, its own Health calls (gRPC Admin) to each agent. */
   healthCheck?: {
-    /** Seconds between Health calls to each agent. */
-    intervalSeconds?: number;
-    /** Consecutive failed checks before the agent counts as failed. */
+    /** Milliseconds between Health calls to each agent. */
+    intervalMilliseconds?: number;
+    /** Consecutive failed checks, or intervals without an answer, before the agent counts as failed. The defaults (250 ms × 4) fail a hung agent within about 1.25 s. */
     failureThreshold?: number;
   };
   /** References to Secrets in this namespace. */

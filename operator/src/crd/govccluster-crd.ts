@@ -48,9 +48,12 @@ const spec = obj(
     }, [], { default: {} }),
     zoneSpreading: bool('Spread agent Pods over topology.kubernetes.io/zone and each repository\'s copies over zones.', { default: true }),
     autoscaling,
-    healthCheck: obj('How the operator decides an agent failed.', {
-      intervalSeconds: int('Seconds between Health calls to each agent.', { minimum: 1, maximum: 300, default: 5 }),
-      failureThreshold: int('Consecutive failed checks before the agent counts as failed.', { minimum: 1, maximum: 100, default: 3 }),
+    healthCheck: obj('How the operator decides an agent failed: besides its Pod status, its own Health calls (gRPC Admin) to each agent.', {
+      intervalMilliseconds: int('Milliseconds between Health calls to each agent.', { minimum: 50, maximum: 60_000, default: 250 }),
+      failureThreshold: int(
+        'Consecutive failed checks, or intervals without an answer, before the agent counts as failed. The defaults (250 ms × 4) fail a hung agent within about 1.25 s.',
+        { minimum: 1, maximum: 100, default: 4 },
+      ),
     }, [], { default: {} }),
     secrets: obj('References to Secrets in this namespace.', {
       adminToken: secretKeyRef('Shared admin/replication token (at least 16 characters) for the agents\' gRPC services.', 'token'),

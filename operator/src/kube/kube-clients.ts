@@ -10,6 +10,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 
+import { KubeRest } from './kube-rest.js';
 import { shareAgents } from './shared-agent.js';
 
 export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -20,6 +21,8 @@ export interface KubeClients {
   custom: CustomObjectsApi;
   coordination: CoordinationV1Api;
   policy: PolicyV1Api;
+  /** The hot writes (status, finalizers, Events): see kube-rest.ts. */
+  rest: KubeRest;
 }
 
 export function makeClients(kc: KubeConfig): KubeClients {
@@ -30,6 +33,7 @@ export function makeClients(kc: KubeConfig): KubeClients {
     custom: kc.makeApiClient(CustomObjectsApi),
     coordination: kc.makeApiClient(CoordinationV1Api),
     policy: kc.makeApiClient(PolicyV1Api),
+    rest: new KubeRest(kc),
   };
 }
 

@@ -24,6 +24,7 @@ export class InformerRunner<T extends KubernetesObject> {
   private lastActivity = Date.now();
   private stopped = false;
   private watchdog: NodeJS.Timeout | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
   private synced = false;
 
   constructor(kc: KubeConfig, private readonly opts: InformerOptions<T>) {
@@ -70,18 +71,25 @@ export class InformerRunner<T extends KubernetesObject> {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.watchdog) clearInterval(this.watchdog);
+    clearTimeout(this.restartTimer);
     await this.informer.stop();
   }
 
+  /**
+   * One restart at a time: client-node's ListWatch aborts its current request whenever any request of it ends, so
+   * two restarts in flight (e.g. the watchdog's and the AbortError its stop() caused) abort each other forever.
+   */
   private restartLater(err: unknown): void {
-    if (this.stopped) return;
+    if (this.stopped || this.restartTimer) return;
     const delay = backoffDelay(this.failures++, { baseMs: 500, maxMs: 30_000 });
     if (err !== undefined) {
       this.opts.log.warn('informer stopped, restarting', { informer: this.opts.name, delayMs: delay, error: String(err) });
     }
-    setTimeout(() => {
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
       if (this.stopped) return;
       this.informer.start().catch((e: unknown) => this.restartLater(e));
-    }, delay).unref();
+    }, delay);
+    this.restartTimer.unref();
   }
 }

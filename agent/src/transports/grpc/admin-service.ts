@@ -5,7 +5,10 @@ import { repoNameProblem } from '../../store/repository-store.js';
 import { parseAddr } from '../../config.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { Assignment, WriteConcern as Concern } from '../../replication/types.js';
-import { AdminServer, AgentStats, AssignRequest, HealthReply, Role, SetRoutesRequest, WriteConcern } from '../../../../proto/gen/govc/v1/admin.js';
+import {
+  AdminServer, AgentStats, AssignBatchRequest, AssignRequest, HealthReply, RepoState, RepoStateResult, RepoStatesRequest, Role,
+  SetRoutesRequest, WriteConcern,
+} from '../../../../proto/gen/govc/v1/admin.js';
 import { RouteEntry } from '../../replication/routing-table.js';
 import { grpcError } from './status.js';
 
@@ -68,18 +71,32 @@ export function toRoutes(req: SetRoutesRequest): RouteEntry[] {
   });
 }
 
+/** One answer of a batch: what the single call would have answered, its error as a status code and message. */
+function attempt(fn: () => RepoState): RepoStateResult {
+  try {
+    return { code: 0, message: '', state: fn() };
+  } catch (e) {
+    const err = grpcError(e);
+    return { code: err.code ?? 13, message: err.details ?? '', state: undefined };
+  }
+}
+
 export function adminService(manager: ReplicationManager, info: AgentInfo): AdminServer {
+  const assign = (req: AssignRequest) => manager.assign(toAssignment(req), req.defaultBranch);
+  const state = (repo: string) => {
+    checkRepo(repo);
+    return manager.state(repo);
+  };
   return {
-    assign: unary((req: AssignRequest) => manager.assign(toAssignment(req), req.defaultBranch)),
+    assign: unary(assign),
+    assignBatch: unary((req: AssignBatchRequest) => ({ results: req.assignments.map((a) => attempt(() => assign(a))) })),
+    getRepoStates: unary((req: RepoStatesRequest) => ({ results: req.repos.map((r) => attempt(() => state(r))) })),
     remove: unary((req: { repo: string; epoch: number }) => {
       checkRepo(req.repo);
       manager.remove(req.repo, req.epoch);
       return {};
     }),
-    getRepoState: unary((req: { repo: string }) => {
-      checkRepo(req.repo);
-      return manager.state(req.repo);
-    }),
+    getRepoState: unary((req: { repo: string }) => state(req.repo)),
     getStats: unary(() => info.stats()),
     health: unary(() => info.health()),
     setRoutes: unary((req: SetRoutesRequest) => manager.setRoutes(toRoutes(req), req.replace)),

@@ -117,6 +117,25 @@ export function writeConcernToJSON(object: WriteConcern): string {
   }
 }
 
+export interface AssignBatchRequest {
+  assignments: AssignRequest[];
+}
+
+export interface RepoStatesRequest {
+  repos: string[];
+}
+
+/** One answer of a batch: code 0 (OK) with the state, else the gRPC status code and message of the single call. */
+export interface RepoStateResult {
+  code: number;
+  message: string;
+  state: RepoState | undefined;
+}
+
+export interface RepoStateBatch {
+  results: RepoStateResult[];
+}
+
 export interface AssignRequest {
   repo: string;
   role: Role;
@@ -240,6 +259,318 @@ export interface SetRoutesReply {
   /** Routes held after the call. */
   total: number;
 }
+
+function createBaseAssignBatchRequest(): AssignBatchRequest {
+  return { assignments: [] };
+}
+
+export const AssignBatchRequest: MessageFns<AssignBatchRequest> = {
+  encode(message: AssignBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.assignments) {
+      AssignRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssignBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssignBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assignments.push(AssignRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssignBatchRequest {
+    return {
+      assignments: globalThis.Array.isArray(object?.assignments)
+        ? object.assignments.map((e: any) => AssignRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AssignBatchRequest): unknown {
+    const obj: any = {};
+    if (message.assignments?.length) {
+      obj.assignments = message.assignments.map((e) => AssignRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AssignBatchRequest>, I>>(base?: I): AssignBatchRequest {
+    return AssignBatchRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AssignBatchRequest>, I>>(object: I): AssignBatchRequest {
+    const message = createBaseAssignBatchRequest();
+    message.assignments = object.assignments?.map((e) => AssignRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRepoStatesRequest(): RepoStatesRequest {
+  return { repos: [] };
+}
+
+export const RepoStatesRequest: MessageFns<RepoStatesRequest> = {
+  encode(message: RepoStatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.repos) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RepoStatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRepoStatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.repos.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RepoStatesRequest {
+    return { repos: globalThis.Array.isArray(object?.repos) ? object.repos.map((e: any) => globalThis.String(e)) : [] };
+  },
+
+  toJSON(message: RepoStatesRequest): unknown {
+    const obj: any = {};
+    if (message.repos?.length) {
+      obj.repos = message.repos;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RepoStatesRequest>, I>>(base?: I): RepoStatesRequest {
+    return RepoStatesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RepoStatesRequest>, I>>(object: I): RepoStatesRequest {
+    const message = createBaseRepoStatesRequest();
+    message.repos = object.repos?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRepoStateResult(): RepoStateResult {
+  return { code: 0, message: "", state: undefined };
+}
+
+export const RepoStateResult: MessageFns<RepoStateResult> = {
+  encode(message: RepoStateResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== 0) {
+      writer.uint32(8).uint32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    if (message.state !== undefined) {
+      RepoState.encode(message.state, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RepoStateResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRepoStateResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.code = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.state = RepoState.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RepoStateResult {
+    return {
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      state: isSet(object.state) ? RepoState.fromJSON(object.state) : undefined,
+    };
+  },
+
+  toJSON(message: RepoStateResult): unknown {
+    const obj: any = {};
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.state !== undefined) {
+      obj.state = RepoState.toJSON(message.state);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RepoStateResult>, I>>(base?: I): RepoStateResult {
+    return RepoStateResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RepoStateResult>, I>>(object: I): RepoStateResult {
+    const message = createBaseRepoStateResult();
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    message.state = (object.state !== undefined && object.state !== null)
+      ? RepoState.fromPartial(object.state)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRepoStateBatch(): RepoStateBatch {
+  return { results: [] };
+}
+
+export const RepoStateBatch: MessageFns<RepoStateBatch> = {
+  encode(message: RepoStateBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      RepoStateResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RepoStateBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRepoStateBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(RepoStateResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RepoStateBatch {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => RepoStateResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RepoStateBatch): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => RepoStateResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RepoStateBatch>, I>>(base?: I): RepoStateBatch {
+    return RepoStateBatch.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RepoStateBatch>, I>>(object: I): RepoStateBatch {
+    const message = createBaseRepoStateBatch();
+    message.results = object.results?.map((e) => RepoStateResult.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 function createBaseAssignRequest(): AssignRequest {
   return { repo: "", role: 0, epoch: 0, primaryAddr: "", members: [], writeConcern: 0, defaultBranch: "" };
@@ -2117,6 +2448,29 @@ export const AdminService = {
     responseSerialize: (value: SetRoutesReply): Buffer => Buffer.from(SetRoutesReply.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetRoutesReply => SetRoutesReply.decode(value),
   },
+  /**
+   * Many Assigns in one call (the operator places repositories by the thousand): each is applied exactly as Assign
+   * would apply it, and answered in order with its RepoState or the error Assign would have returned.
+   */
+  assignBatch: {
+    path: "/govc.v1.Admin/AssignBatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AssignBatchRequest): Buffer => Buffer.from(AssignBatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AssignBatchRequest => AssignBatchRequest.decode(value),
+    responseSerialize: (value: RepoStateBatch): Buffer => Buffer.from(RepoStateBatch.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RepoStateBatch => RepoStateBatch.decode(value),
+  },
+  /** Many GetRepoStates in one call, answered in order. */
+  getRepoStates: {
+    path: "/govc.v1.Admin/GetRepoStates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RepoStatesRequest): Buffer => Buffer.from(RepoStatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RepoStatesRequest => RepoStatesRequest.decode(value),
+    responseSerialize: (value: RepoStateBatch): Buffer => Buffer.from(RepoStateBatch.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RepoStateBatch => RepoStateBatch.decode(value),
+  },
 } as const;
 
 export interface AdminServer extends UntypedServiceImplementation {
@@ -2138,6 +2492,13 @@ export interface AdminServer extends UntypedServiceImplementation {
    * is ignored). Routes live in memory only: the operator re-publishes them (e.g. after a restart).
    */
   setRoutes: handleUnaryCall<SetRoutesRequest, SetRoutesReply>;
+  /**
+   * Many Assigns in one call (the operator places repositories by the thousand): each is applied exactly as Assign
+   * would apply it, and answered in order with its RepoState or the error Assign would have returned.
+   */
+  assignBatch: handleUnaryCall<AssignBatchRequest, RepoStateBatch>;
+  /** Many GetRepoStates in one call, answered in order. */
+  getRepoStates: handleUnaryCall<RepoStatesRequest, RepoStateBatch>;
 }
 
 export interface AdminClient extends Client {
@@ -2250,6 +2611,41 @@ export interface AdminClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetRoutesReply) => void,
+  ): ClientUnaryCall;
+  /**
+   * Many Assigns in one call (the operator places repositories by the thousand): each is applied exactly as Assign
+   * would apply it, and answered in order with its RepoState or the error Assign would have returned.
+   */
+  assignBatch(
+    request: AssignBatchRequest,
+    callback: (error: ServiceError | null, response: RepoStateBatch) => void,
+  ): ClientUnaryCall;
+  assignBatch(
+    request: AssignBatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RepoStateBatch) => void,
+  ): ClientUnaryCall;
+  assignBatch(
+    request: AssignBatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RepoStateBatch) => void,
+  ): ClientUnaryCall;
+  /** Many GetRepoStates in one call, answered in order. */
+  getRepoStates(
+    request: RepoStatesRequest,
+    callback: (error: ServiceError | null, response: RepoStateBatch) => void,
+  ): ClientUnaryCall;
+  getRepoStates(
+    request: RepoStatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RepoStateBatch) => void,
+  ): ClientUnaryCall;
+  getRepoStates(
+    request: RepoStatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RepoStateBatch) => void,
   ): ClientUnaryCall;
 }
 
