@@ -208,3 +208,73 @@ test.serial('kubectl scale govccluster/demo --replicas=4 adds a fourth Ready age
   }, { timeoutMs: 30_000, intervalMs: 500 });
   t.is(await read.text(), 'routed\n');
 });
+
+/** Copies per agent from the Repository statuses (the record of truth). */
+async function copiesPerAgent(): Promise<Map<string, number>> {
+  const copies = new Map<string, number>();
+  for (const r of await listRepositories(kc, ns)) {
+    for (const a of [r.status?.primary, ...(r.status?.replicas ?? [])]) if (a) copies.set(a, (copies.get(a) ?? 0) + 1);
+  }
+  return copies;
+}
+
+test.serial('scale-in drains the highest agent first: its copies move, then its Pod goes; writes keep working', async (t) => {
+  const r = await p.kubectl(['scale', 'govccluster/demo', '-n', ns, '--replicas=3']);
+  t.is(r.code, 0, r.stderr);
+  const core = kc.makeApiClient(CoreV1Api);
+  await waitFor('demo-agent-3 marked draining', async () => {
+    try {
+      const pod = await core.readNamespacedPod({ namespace: ns, name: 'demo-agent-3' });
+      return pod.metadata?.annotations?.['govc.io/draining'] === 'true';
+    } catch {
+      return true; // already gone: the drain finished
+    }
+  }, { timeoutMs: 30_000, intervalMs: 250 });
+  await waitFor('demo-agent-3 deleted', async () => {
+    const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/name=govc-agent' })).items;
+    return !pods.some((pod) => pod.metadata?.name === 'demo-agent-3');
+  }, { timeoutMs: 180_000, intervalMs: 1000 });
+  const copies = await copiesPerAgent();
+  t.false(copies.has('demo-agent-3'), JSON.stringify([...copies]));
+  const repos = await readyRepositories((await listRepositories(kc, ns)).map((x) => x.metadata.name!), 120_000);
+  for (const repo of repos) t.is(new Set([repo.status!.primary, ...(repo.status!.replicas ?? [])]).size, repo.spec.replicationFactor ?? 3, repo.metadata.name);
+  // The repository written earlier still has its content, served through any agent.
+  const cluster = await getCluster(kc, ns, 'demo');
+  const any = (cluster.status?.agentStatuses ?? []).find((a) => a.ready && a.ip);
+  const read = await waitFor('read after scale-in', async () => {
+    const res = await fetch(`http://${any!.ip}:8080/api/v1/repos/routed/files/a.txt`);
+    return res.status === 200 ? res : false;
+  }, { timeoutMs: 30_000, intervalMs: 500 });
+  t.is(await read.text(), 'routed\n');
+});
+
+test.serial('autoscaling: copies per agent past the target grow 3 agents to 5 within the load bound; idle shrinks back to minAgents', async (t) => {
+  const copies = [...(await copiesPerAgent()).values()].reduce((a, b) => a + b, 0);
+  const perAgentNow = copies / 3;
+  // A target of 60% of today's load per agent: pressure 1.67 → ceil(3 × 1.67) = 5 agents (maxAgents 5).
+  const target = Math.max(1, Math.floor(perAgentNow * 0.6));
+  const patch = (autoscaling: object) =>
+    p.kubectl(['patch', 'govccluster/demo', '-n', ns, '--type=merge', '-p', JSON.stringify({ spec: { autoscaling } })]);
+  let r = await patch({ enabled: true, minAgents: 3, maxAgents: 5, targets: { repositoriesPerAgent: target }, stabilization: { scaleUpSeconds: 0, scaleDownSeconds: 5 } });
+  t.is(r.code, 0, r.stderr);
+  await waitFor('5 ready agents', async () => (await getCluster(kc, ns, 'demo')).status?.readyAgents === 5, { timeoutMs: 180_000, intervalMs: 1000 });
+  t.is((await getCluster(kc, ns, 'demo')).spec.agents, 5);
+  const spread = await waitFor('copies spread within the bound', async () => {
+    const c = await copiesPerAgent();
+    const counts = [...c.values()];
+    const mean = copies / 5;
+    return c.size === 5 && Math.max(...counts) <= Math.ceil(1.25 * mean) + 1 ? c : false;
+  }, { timeoutMs: 180_000, intervalMs: 2000 });
+  t.log(`copies per agent after scale-out: ${JSON.stringify([...spread])}`);
+  // Idle against a much higher target: below half of it for the whole 5 s window → back to minAgents, by draining.
+  r = await patch({ targets: { repositoriesPerAgent: 100_000 } });
+  t.is(r.code, 0, r.stderr);
+  await waitFor('back to 3 agents', async () => {
+    const c = await getCluster(kc, ns, 'demo');
+    const pods = (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/name=govc-agent' })).items;
+    return c.spec.agents === 3 && pods.length === 3 && c.status?.readyAgents === 3;
+  }, { timeoutMs: 240_000, intervalMs: 1000 });
+  const after = await copiesPerAgent();
+  t.false(after.has('demo-agent-3') || after.has('demo-agent-4'), JSON.stringify([...after]));
+  await readyRepositories((await listRepositories(kc, ns)).map((x) => x.metadata.name!), 120_000);
+});

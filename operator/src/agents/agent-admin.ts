@@ -75,6 +75,11 @@ export class AgentAdmin {
     return this.call(addr, token, 'setRoutes', req);
   }
 
+  /** Steps the agent down as primary of everything and stops its REST service (readiness goes false): before removal. */
+  drain(addr: string, token: string): Promise<unknown> {
+    return this.call(addr, token, 'drain', {});
+  }
+
   stats(addr: string, token: string): Promise<AgentStats> {
     return this.call(addr, token, 'getStats', {});
   }

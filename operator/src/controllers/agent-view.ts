@@ -13,9 +13,14 @@ export interface AgentView {
   addr: string;
   httpAddr: string;
   terminating: boolean;
+  /** Marked for removal (scale-in): gets no copies; placement moves everything it holds elsewhere. */
+  draining?: boolean;
   /** Pod uid and container restarts: changes when the agent process starts afresh (its routes are then lost). */
   incarnation: string;
 }
+
+/** Set on an agent Pod the operator is draining before it deletes it. */
+export const DRAINING_ANNOTATION = 'govc.io/draining';
 
 export function podReady(p: V1Pod): boolean {
   return p.status?.phase === 'Running' && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -38,6 +43,7 @@ export function agentViews(
         addr: ip ? `${ip}:${GRPC_PORT}` : '',
         httpAddr: ip ? `${ip}:${HTTP_PORT}` : '',
         terminating: Boolean(p.metadata?.deletionTimestamp),
+        ...(p.metadata?.annotations?.[DRAINING_ANNOTATION] === 'true' ? { draining: true } : {}),
         incarnation: `${p.metadata?.uid ?? ''}/${ip}/${(p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0)}`,
       };
     })
@@ -51,5 +57,7 @@ export function zoneOf(nodes: readonly V1Node[]): (node: string) => string | und
 
 /** What place() needs; without zone spreading every agent is its own failure domain. */
 export function placementAgents(views: readonly AgentView[], zoneSpreading: boolean): AgentInfo[] {
-  return views.map((v) => ({ name: v.name, ready: v.ready, ...(zoneSpreading && v.zone ? { zone: v.zone } : {}) }));
+  return views.map((v) => ({
+    name: v.name, ready: v.ready, ...(v.draining ? { draining: true } : {}), ...(zoneSpreading && v.zone ? { zone: v.zone } : {}),
+  }));
 }

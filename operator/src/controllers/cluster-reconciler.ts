@@ -1,5 +1,5 @@
 // GovcCluster → its agents: the admin token Secret, agent Pods managed directly (ordinal names, owner references,
-// created when missing, failed ones replaced, surplus ordinals deleted on scale-in), the headless and client
+// created when missing, failed ones replaced; on scale-in the highest ordinals drained, then deleted), the headless and client
 // Services and the PodDisruptionBudget; then the status (agents, per-agent summary, phase, conditions).
 // A finalizer deletes the Pods before the object goes.
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,10 @@ import {
   agentLabels, agentPod, clientService, disruptionBudget, headlessService, ordinalOf, ownerRef, tokenSecretKey, tokenSecretName,
 } from './agent-resources.js';
 import { unresponsivePod } from './agent-health.js';
-import { agentViews } from './agent-view.js';
+import { type AgentView, DRAINING_ANNOTATION, agentViews } from './agent-view.js';
+import { type AgentSample, Autoscaler } from './autoscaler.js';
+import { scaleInStep } from '../scale-in.js';
+import type { RepositoryResource } from '../crd/generated-types.js';
 import type { Caches } from './caches.js';
 import { clusterStatus } from './cluster-status.js';
 import { patchStatus, setFinalizers } from './object-writes.js';
@@ -30,10 +33,13 @@ export interface AgentHealthView {
   failedFor(namespace: string, cluster: string, agent: string): number;
 }
 const RESYNC_MS = 15_000;
+/** How often an autoscaled cluster is looked at again when nothing else happens. */
+const AUTOSCALE_MS = 5_000;
 
 export class ClusterReconciler {
   /** Clusters (by uid) whose Secret, Services and PodDisruptionBudget this process created or found. */
   private readonly ensured = new Set<string>();
+  private readonly autoscaler = new Autoscaler();
 
   constructor(
     private readonly clients: KubeClients,
@@ -67,26 +73,82 @@ export class ClusterReconciler {
 
     const agents = agentViews(pods, this.caches.zoneOfNode, this.health.failed(namespace, name));
     const token = await this.tokens.token(cluster);
-    const memory = new Map<string, number>();
+    const samples: AgentSample[] = [];
     if (token) {
       await Promise.all(agents.filter((a) => a.ready).map(async (a) => {
         try {
-          memory.set(a.name, (await this.admin.stats(a.addr, token)).memoryBytes);
+          const s = await this.admin.stats(a.addr, token);
+          samples.push({ name: a.name, repositories: s.repositories, memoryBytes: s.memoryBytes, memoryLimitBytes: s.memoryLimitBytes, cpuSeconds: s.cpuSeconds });
         } catch {
-          // Stats are informative; readiness comes from the Pod.
+          // Stats are informative; readiness comes from the Pod and the health checks.
         }
       }));
     }
+    const memory = new Map(samples.map((s) => [s.name, s.memoryBytes]));
     const repositories = this.caches.clusterRepositories(namespace, name).filter((r) => !r.metadata.deletionTimestamp);
+    const scaling = await this.autoscale(cluster, samples.filter((s) => !agents.find((a) => a.name === s.name)?.draining));
+    const shrinking = await this.scaleIn(cluster, pods, agents, repositories, token);
     const routed = token ? await this.routes.publish(key, agents, repositories, token) : true;
     const status = clusterStatus(cluster, agents, memory, repositories, Date.now());
     if (JSON.stringify(status) !== JSON.stringify(cluster.status)) {
       await patchStatus(this.clients.rest, { ...this.target(cluster), resourceVersion: undefined }, status);
     }
-    return { requeueAfterMs: changed || !routed || status.readyAgents !== cluster.spec.agents ? 2_000 : RESYNC_MS };
+    const busy = changed || shrinking || !routed || status.readyAgents !== cluster.spec.agents;
+    return { requeueAfterMs: busy ? 2_000 : scaling ? AUTOSCALE_MS : RESYNC_MS };
   };
 
-  /** Creates missing ordinals, replaces finished or unresponsive Pods, deletes ordinals at or above spec.agents. */
+  /** Autoscaling on: decides from the agents' reports and changes spec.agents (what `kubectl scale` would do). */
+  private async autoscale(cluster: GovcClusterResource, samples: AgentSample[]): Promise<boolean> {
+    const decision = this.autoscaler.decide(cluster, samples, Date.now());
+    if (!decision) return false;
+    if (decision.desired !== cluster.spec.agents) {
+      const t = this.target(cluster);
+      await this.clients.rest.mergePatch(
+        `/apis/govc.io/v1alpha1/namespaces/${encodeURIComponent(t.namespace)}/govcclusters/${encodeURIComponent(t.name)}`,
+        { metadata: { resourceVersion: t.resourceVersion }, spec: { agents: decision.desired } },
+      );
+      this.events.normal(this.ref(cluster), decision.desired > cluster.spec.agents ? 'ScaledOut' : 'ScaledIn', decision.message);
+      this.log.info('autoscaled', { cluster: `${t.namespace}/${t.name}`, from: cluster.spec.agents, to: decision.desired, reason: decision.reason, metric: decision.metric });
+    }
+    return true;
+  }
+
+  /**
+   * Agents at or above spec.agents: drained first (Admin.Drain steps them down as primary; the annotation makes
+   * placement move every copy off them), deleted once no Repository names them (scale-in.ts). True while one is pending.
+   */
+  private async scaleIn(
+    cluster: GovcClusterResource, pods: V1Pod[], agents: AgentView[], repositories: RepositoryResource[], token: string | undefined,
+  ): Promise<boolean> {
+    const namespace = cluster.metadata.namespace!;
+    const name = cluster.metadata.name!;
+    const live = agents.filter((a) => !a.terminating).flatMap((a) => {
+      const ordinal = ordinalOf(name, a.name);
+      return ordinal === undefined ? [] : [{ name: a.name, ordinal, draining: a.draining === true }];
+    });
+    const step = scaleInStep(cluster.spec.agents, live, repositories.map((r) => ({ primary: r.status?.primary ?? null, replicas: r.status?.replicas ?? [] })));
+    for (const agent of step.drain) {
+      await this.clients.rest.mergePatch(
+        `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(agent)}`,
+        { metadata: { annotations: { [DRAINING_ANNOTATION]: 'true' } } },
+      );
+      const view = agents.find((a) => a.name === agent);
+      if (token && view?.ready) {
+        // Best effort: an agent that does not answer is treated as failed by the Repository reconciler anyway.
+        await this.admin.drain(view.addr, token).catch((err: Error) => this.log.warn('drain call failed', { agent, error: err.message }));
+      }
+      this.events.normal(this.ref(cluster), 'AgentDraining', `draining agent ${agent} (scale-in to ${cluster.spec.agents}): its copies move to other agents first`);
+    }
+    for (const agent of step.remove) {
+      if (!pods.some((p) => p.metadata?.name === agent)) continue;
+      await this.deletePod(namespace, agent);
+      this.events.normal(this.ref(cluster), 'AgentDeleted', `deleted drained agent ${agent} (scale-in to ${cluster.spec.agents})`);
+    }
+    if (step.waiting.length > 0) this.log.debug('draining', { cluster: `${namespace}/${name}`, waiting: step.waiting });
+    return step.drain.length + step.waiting.length + step.remove.length > 0;
+  }
+
+  /** Creates missing ordinals and replaces finished or unresponsive Pods (scale-in is scaleIn's). */
   private async ensurePods(cluster: GovcClusterResource, pods: V1Pod[]): Promise<boolean> {
     const namespace = cluster.metadata.namespace!;
     const name = cluster.metadata.name!;
@@ -114,13 +176,6 @@ export class ClusterReconciler {
     if (stuck) {
       await this.deletePod(namespace, stuck.metadata!.name!);
       this.events.warning(this.ref(cluster), 'AgentReplaced', `agent ${stuck.metadata!.name} has not answered for ${Math.round(this.health.failedFor(namespace, name, stuck.metadata!.name!) / 1000)} s and is not Ready; replacing it`);
-      changed = true;
-    }
-    for (const [ordinal, p] of byOrdinal) {
-      if (ordinal < cluster.spec.agents || p.metadata?.deletionTimestamp) continue;
-      // Scale-in without draining yet: the Repository reconciler fails the agent's primaries over.
-      await this.deletePod(namespace, p.metadata!.name!);
-      this.events.normal(this.ref(cluster), 'AgentDeleted', `deleted agent ${p.metadata!.name} (scale-in to ${cluster.spec.agents})`);
       changed = true;
     }
     return changed;
