@@ -13,9 +13,8 @@ export interface IdentityInput {
 const BAD_IDENTITY_CHARS = /[<>\n\x00]/;
 
 export function toIdentity(input: IdentityInput, field: string, now?: Date): Identity {
-  const bad = BAD_IDENTITY_CHARS;
-  if (input.name.trim() === '' || bad.test(input.name)) throw invalid('invalid_identity', `${field}.name must be non-empty without <, > or newlines`);
-  if (bad.test(input.email)) throw invalid('invalid_identity', `${field}.email must not contain <, > or newlines`);
+  if (input.name.trim() === '' || BAD_IDENTITY_CHARS.test(input.name)) throw invalid('invalid_identity', `${field}.name must be non-empty without <, > or newlines`);
+  if (BAD_IDENTITY_CHARS.test(input.email)) throw invalid('invalid_identity', `${field}.email must not contain <, > or newlines`);
   try {
     const { timestamp, timezone } = identityTime(input.date, now);
     return { name: input.name.trim(), email: input.email.trim(), timestamp, timezone };

@@ -28,10 +28,6 @@ export function isObjectId(s: string): boolean {
   return HEX40.test(s);
 }
 
-export function objectHeader(type: ObjectType, size: number): Buffer {
-  return Buffer.from(`${type} ${size}\0`, 'latin1');
-}
-
 /** Objects up to this size are hashed in one call over a copy; larger ones are streamed into a Hash without a copy. */
 const ONE_SHOT_MAX = 64 * 1024;
 const scratch = Buffer.allocUnsafeSlow(ONE_SHOT_MAX + 32);
@@ -48,9 +44,9 @@ function writeHeader(out: Buffer, type: ObjectType, size: number): number {
 }
 
 export function hashObject(type: ObjectType, data: Buffer): ObjectId {
-  if (data.length > ONE_SHOT_MAX) return createHash('sha1').update(objectHeader(type, data.length)).update(data).digest('hex');
-  // crypto.hash is one native call, where createHash().update().update().digest() is four and an object.
   const at = writeHeader(scratch, type, data.length);
+  if (data.length > ONE_SHOT_MAX) return createHash('sha1').update(scratch.subarray(0, at)).update(data).digest('hex');
+  // crypto.hash is one native call, where createHash().update().update().digest() is four and an object.
   scratch.set(data, at);
   return hash('sha1', scratch.subarray(0, at + data.length), 'hex');
 }

@@ -21,7 +21,7 @@ import { scaleInStep } from '../scale-in.js';
 import type { RepositoryResource } from '../crd/generated-types.js';
 import type { Caches } from './caches.js';
 import { clusterStatus } from './cluster-status.js';
-import { patchStatus, setFinalizers } from './object-writes.js';
+import { patchStatus, setAgents, setFinalizers } from './object-writes.js';
 import type { RoutePublisher } from './route-publisher.js';
 import type { TokenSource } from './token-source.js';
 
@@ -87,7 +87,7 @@ export class ClusterReconciler {
     const memory = new Map(samples.map((s) => [s.name, s.memoryBytes]));
     const repositories = this.caches.clusterRepositories(namespace, name).filter((r) => !r.metadata.deletionTimestamp);
     const scaling = await this.autoscale(cluster, samples.filter((s) => !agents.find((a) => a.name === s.name)?.draining));
-    const shrinking = await this.scaleIn(cluster, pods, agents, repositories, token);
+    const shrinking = await this.scaleIn(cluster, agents, repositories, token);
     const routed = token ? await this.routes.publish(key, agents, repositories, token) : true;
     const status = clusterStatus(cluster, agents, memory, repositories, Date.now());
     if (JSON.stringify(status) !== JSON.stringify(cluster.status)) {
@@ -102,13 +102,9 @@ export class ClusterReconciler {
     const decision = this.autoscaler.decide(cluster, samples, Date.now());
     if (!decision) return false;
     if (decision.desired !== cluster.spec.agents) {
-      const t = this.target(cluster);
-      await this.clients.rest.mergePatch(
-        `/apis/govc.io/v1alpha1/namespaces/${encodeURIComponent(t.namespace)}/govcclusters/${encodeURIComponent(t.name)}`,
-        { metadata: { resourceVersion: t.resourceVersion }, spec: { agents: decision.desired } },
-      );
+      await setAgents(this.clients.rest, this.target(cluster), decision.desired);
       this.events.normal(this.ref(cluster), decision.desired > cluster.spec.agents ? 'ScaledOut' : 'ScaledIn', decision.message);
-      this.log.info('autoscaled', { cluster: `${t.namespace}/${t.name}`, from: cluster.spec.agents, to: decision.desired, reason: decision.reason, metric: decision.metric });
+      this.log.info('autoscaled', { cluster: `${cluster.metadata.namespace}/${cluster.metadata.name}`, from: cluster.spec.agents, to: decision.desired, reason: decision.reason, metric: decision.metric });
     }
     return true;
   }
@@ -118,7 +114,7 @@ export class ClusterReconciler {
    * placement move every copy off them), deleted once no Repository names them (scale-in.ts). True while one is pending.
    */
   private async scaleIn(
-    cluster: GovcClusterResource, pods: V1Pod[], agents: AgentView[], repositories: RepositoryResource[], token: string | undefined,
+    cluster: GovcClusterResource, agents: AgentView[], repositories: RepositoryResource[], token: string | undefined,
   ): Promise<boolean> {
     const namespace = cluster.metadata.namespace!;
     const name = cluster.metadata.name!;
@@ -140,7 +136,6 @@ export class ClusterReconciler {
       this.events.normal(this.ref(cluster), 'AgentDraining', `draining agent ${agent} (scale-in to ${cluster.spec.agents}): its copies move to other agents first`);
     }
     for (const agent of step.remove) {
-      if (!pods.some((p) => p.metadata?.name === agent)) continue;
       await this.deletePod(namespace, agent);
       this.events.normal(this.ref(cluster), 'AgentDeleted', `deleted drained agent ${agent} (scale-in to ${cluster.spec.agents})`);
     }

@@ -1,5 +1,5 @@
-// Writes to custom resources: status through the status subresource, finalizers on the object, both as merge
-// patches conditional on the resourceVersion the decision was made from (409 when the object changed meanwhile).
+// Writes to custom resources: status through the status subresource, finalizers and a GovcCluster's agent count on the
+// object, all as merge patches conditional on the resourceVersion the decision was made from (409 when the object changed meanwhile).
 import { GROUP, VERSION } from '../crd/crd-types.js';
 import type { KubeRest } from '../kube/kube-rest.js';
 
@@ -19,4 +19,9 @@ export function patchStatus<T>(rest: KubeRest, t: Target, status: object): Promi
 
 export function setFinalizers<T>(rest: KubeRest, t: Target, finalizers: string[]): Promise<T> {
   return rest.mergePatch<T>(pathOf(t), { metadata: { finalizers, ...(t.resourceVersion ? { resourceVersion: t.resourceVersion } : {}) } });
+}
+
+/** A GovcCluster's spec.agents (the scale subresource's replicas), as `kubectl scale` would set it. */
+export function setAgents<T>(rest: KubeRest, t: Target, agents: number): Promise<T> {
+  return rest.mergePatch<T>(pathOf(t), { metadata: t.resourceVersion ? { resourceVersion: t.resourceVersion } : {}, spec: { agents } });
 }
