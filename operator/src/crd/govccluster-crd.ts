@@ -1,7 +1,7 @@
 // GovcCluster: a set of govc agents the operator runs as Pods, with the defaults its repositories inherit.
 // The single source of truth for the CRD YAML (crds/govc.io_govcclusters.yaml) and the TypeScript types.
 import { CustomResourceDefinition, GROUP, VERSION } from './crd-types.js';
-import { Schema, bool, conditions, int, int64, list, map, obj, oneOf, quantity, secretKeyRef, str } from './schema-builders.js';
+import { Schema, bool, conditions, int, int64, list, map, obj, oneOf, quantity, secretKeyRef, str, resourceSchema } from './schema-builders.js';
 
 export const WRITE_CONCERNS = ['async', 'quorum', 'all'];
 export const CLUSTER_PHASES = ['Pending', 'Running', 'Scaling', 'Rebalancing', 'Degraded', 'Deleting'];
@@ -84,16 +84,10 @@ const status = obj('Observed state, written by the operator.', {
   conditions: conditions('Ready, Progressing and Degraded.'),
 });
 
-export const govcClusterSchema: Schema = obj(
+export const govcClusterSchema: Schema = resourceSchema(
   'GovcCluster runs a set of govc agents and holds the defaults of the Repositories placed on them.',
-  {
-    apiVersion: str('APIVersion of this representation of the object.'),
-    kind: str('Kind of the object.'),
-    metadata: { type: 'object' },
-    spec,
-    status,
-  },
-  ['spec'],
+  spec,
+  status,
 );
 
 export const govcClusterCrd: CustomResourceDefinition = {

@@ -2,7 +2,7 @@
 // The single source of truth for the CRD YAML (crds/govc.io_repositories.yaml) and the TypeScript types.
 import { CustomResourceDefinition, GROUP, VERSION } from './crd-types.js';
 import { WRITE_CONCERNS } from './govccluster-crd.js';
-import { Schema, conditions, int, int64, list, obj, oneOf, str } from './schema-builders.js';
+import { Schema, conditions, int, int64, list, obj, oneOf, str, resourceSchema } from './schema-builders.js';
 
 export const REPOSITORY_PHASES = ['Pending', 'Placing', 'Ready', 'Degraded', 'Deleting'];
 const agentName = str('Agent Pod name.', { maxLength: 253 });
@@ -62,16 +62,10 @@ const status = obj('Observed state, written by the operator.', {
   conditions: conditions('Scheduled, Ready and Replicated.'),
 });
 
-export const repositorySchema: Schema = obj(
+export const repositorySchema: Schema = resourceSchema(
   'Repository is a Git repository kept in memory by a GovcCluster\'s agents: one primary and replicas.',
-  {
-    apiVersion: str('APIVersion of this representation of the object.'),
-    kind: str('Kind of the object.'),
-    metadata: { type: 'object' },
-    spec,
-    status,
-  },
-  ['spec'],
+  spec,
+  status,
 );
 
 export const repositoryCrd: CustomResourceDefinition = {

@@ -80,3 +80,18 @@ export const secretKeyRef = (description: string, defaultKey: string): Schema =>
     name: str('Secret name (same namespace). Unset: the operator uses "<cluster>-admin-token" and creates it with a random token if missing.', { maxLength: 253 }),
     key: str('Key within the Secret.', { default: defaultKey, minLength: 1, maxLength: 253 }),
   });
+
+/** A custom resource's top-level schema: the common apiVersion/kind/metadata around its spec (required) and status. */
+export function resourceSchema(description: string, spec: Schema, status: Schema): Schema {
+  return obj(
+    description,
+    {
+      apiVersion: str('APIVersion of this representation of the object.'),
+      kind: str('Kind of the object.'),
+      metadata: { type: 'object' },
+      spec,
+      status,
+    },
+    ['spec'],
+  );
+}
