@@ -1,4 +1,5 @@
-// The agent benchmark: a bare Node HTTP server (the ceiling), fastify serving a fixed 1 KiB body (the framework's floor),
+// The agent benchmark: a bare Node HTTP server (the ceiling), fastify serving a fixed 1 KiB body and taking the commit
+// JSON body to answer a fixed reply (the framework's floors),
 // the agent's single-file commits/s and 1 KiB file reads/s at a few concurrencies with p50/p99, the git CLI making the same
 // commits on tmpfs, and the memory held per raw byte stored.
 import autocannon from 'autocannon';
@@ -116,6 +117,11 @@ export async function agentBench(): Promise<void> {
         runs.push({ round, ...(await load('ceiling GET', ceiling.pid, { url: ceiling.url, connections })) });
         runs.push({ round, ...(await load('fastify 1KiB GET', floor.pid, { url: floor.url + '/file', connections })) });
         runs.push({ round, ...(await load('agent read', agent.pid, { url: api + '/repos/bench/files/src/f7.txt?ref=main', connections })) });
+        runs.push({ round, ...(await load('fastify JSON POST', floor.pid, {
+          url: floor.url + '/commit',
+          connections,
+          requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: commitBody(i) }) }],
+        })) });
         runs.push({ round, ...(await load('agent commit', agent.pid, {
           url: api + '/repos/bench/commits',
           connections,
@@ -153,11 +159,14 @@ export async function agentBench(): Promise<void> {
       read_ratio_ceiling: round(perRound((r) => best('agent read', r).perSecond / best('ceiling GET', r).perSecond)),
       fastify_floor_ratio_ceiling: round(perRound((r) => best('fastify 1KiB GET', r).perSecond / best('ceiling GET', r).perSecond)),
       read_ratio_fastify_floor: round(perRound((r) => best('agent read', r).perSecond / best('fastify 1KiB GET', r).perSecond)),
+      fastify_post_floor_ratio_ceiling: round(perRound((r) => best('fastify JSON POST', r).perSecond / best('ceiling GET', r).perSecond)),
+      commit_ratio_fastify_post_floor: round(perRound((r) => best('agent commit', r).perSecond / best('fastify JSON POST', r).perSecond)),
       commit_ratio_git: round(commitBest / gitPerSecond),
       memory_ratio: round(memory / objectBytes),
       rss_ratio: round(rss / objectBytes),
       ceiling_cpu_us: cpuOf('ceiling GET'),
       fastify_floor_cpu_us: cpuOf('fastify 1KiB GET'),
+      fastify_post_floor_cpu_us: cpuOf('fastify JSON POST'),
       read_cpu_us: cpuOf('agent read'),
       commit_cpu_us: cpuOf('agent commit'),
       errors: runs.reduce((n, r) => n + r.errors, 0),

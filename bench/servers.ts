@@ -64,12 +64,24 @@ http.createServer((req, res) => {
 process.on('SIGTERM', () => process.exit(0));
 `;
 
-// The framework's own floor: fastify serving the same 1 KiB body the agent's read benchmark fetches, with nothing else.
+// The framework's own floor: fastify serving the same 1 KiB body the agent's read benchmark fetches, and taking the same
+// JSON commit body (parsed and validated against a schema of the same shape) to answer 201 with a fixed commit-sized
+// reply, with nothing else: what any fastify service pays before doing its own work.
 const FASTIFY_FLOOR_SOURCE = `
 import Fastify from 'fastify';
 const body = Buffer.alloc(1024, 120);
 const app = Fastify({ logger: false });
 app.get('/file', async (_req, reply) => reply.type('application/octet-stream').send(body));
+const sha = { type: 'string', pattern: '^[0-9a-f]{40}$' };
+const who = { type: 'object', additionalProperties: false, required: ['name', 'email'], properties: { name: { type: 'string', minLength: 1 }, email: { type: 'string' } } };
+const reply201 = { sha: 'a'.repeat(40), tree: 'b'.repeat(40), parents: ['c'.repeat(40)], branch: 'main', seq: 1 };
+app.post('/commit', { schema: {
+  body: { type: 'object', additionalProperties: false, required: ['branch', 'message', 'author'], properties: {
+    branch: { type: 'string', minLength: 1 }, message: { type: 'string', minLength: 1 }, author: who,
+    files: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['path', 'content'],
+      properties: { path: { type: 'string', minLength: 1 }, content: { type: 'string' } } } } } },
+  response: { 201: { type: 'object', properties: { sha, tree: sha, parents: { type: 'array', items: sha }, branch: { type: 'string' }, seq: { type: 'integer' } } } },
+} }, async (_req, reply) => reply.status(201).send(reply201));
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 process.on('SIGTERM', () => process.exit(0));
 `;

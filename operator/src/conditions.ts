@@ -154,8 +154,11 @@ export interface ClusterFacts {
   /** Repositories whose failover is blocked (no promotable copy). */
   degradedRepositories: number;
   underReplicatedRepositories: number;
-  /** Placement moves not carried out yet. */
-  pendingMoves: number;
+  /** Repositories with a copy in motion: no primary yet, a new replica set still catching up, or a copy on a draining agent. */
+  movingRepositories: number;
+  /** Agents being drained for removal, and the copies still on them. */
+  drainingAgents: readonly string[];
+  copiesOnDrainingAgents: number;
 }
 
 export type ClusterPhase = 'Pending' | 'Running' | 'Scaling' | 'Rebalancing' | 'Degraded';
@@ -166,7 +169,7 @@ export function clusterPhase(
   now: Instant,
 ): { phase: ClusterPhase; conditions: Condition[] } {
   const set = (c: Condition[], u: ConditionUpdate) => setCondition(c, u, now, f.generation);
-  const scaling = f.agents !== f.desiredAgents || f.readyAgents < f.desiredAgents;
+  const scaling = f.agents !== f.desiredAgents || f.readyAgents < f.desiredAgents || f.drainingAgents.length > 0;
   const degraded: ConditionUpdate | undefined =
     f.degradedRepositories > 0
       ? degradedBy('RepositoriesUnavailable', `${f.degradedRepositories} repositories have no promotable copy`)
@@ -186,11 +189,13 @@ export function clusterPhase(
   );
   c = set(
     c,
-    scaling
-      ? holds('Progressing', 'Scaling', `${f.agents} agents (${f.readyAgents} ready), ${f.desiredAgents} desired`)
-      : f.pendingMoves > 0
-        ? holds('Progressing', 'Rebalancing', `${f.pendingMoves} placement moves pending`)
-        : fails('Progressing', 'Stable', 'nothing to do'),
+    f.drainingAgents.length > 0
+      ? holds('Progressing', 'Draining', `${f.agents} agents, ${f.desiredAgents} desired: draining ${f.drainingAgents.join(', ')} (${f.copiesOnDrainingAgents} copies still to move off)`)
+      : scaling
+        ? holds('Progressing', 'Scaling', `${f.agents} agents (${f.readyAgents} ready), ${f.desiredAgents} desired`)
+        : f.movingRepositories > 0
+          ? holds('Progressing', 'Rebalancing', `${f.movingRepositories} repositories moving to new copies`)
+          : fails('Progressing', 'Stable', 'nothing to do'),
   );
   c = set(c, degraded ?? fails('Degraded', 'AsExpected', 'all repositories available and replicated'));
   const phase: ClusterPhase =
@@ -200,7 +205,7 @@ export function clusterPhase(
         ? 'Degraded'
         : scaling
           ? 'Scaling'
-          : f.pendingMoves > 0
+          : f.movingRepositories > 0
             ? 'Rebalancing'
             : 'Running';
   return { phase, conditions: c };

@@ -97,7 +97,9 @@ const running: ClusterFacts = {
   readyRepositories: 10,
   degradedRepositories: 0,
   underReplicatedRepositories: 0,
-  pendingMoves: 0,
+  movingRepositories: 0,
+  drainingAgents: [],
+  copiesOnDrainingAgents: 0,
 };
 
 test('cluster phase and conditions follow the facts', (t) => {
@@ -114,7 +116,14 @@ test('cluster phase and conditions follow the facts', (t) => {
   t.is(findCondition(scaling.conditions, 'Progressing')!.reason, 'Scaling');
   t.is(findCondition(scaling.conditions, 'Progressing')!.lastTransitionTime, rfc3339(T1));
   t.is(findCondition(scaling.conditions, 'Degraded')!.lastTransitionTime, rfc3339(T0));
-  t.is(clusterPhase([], { ...running, pendingMoves: 5 }, T0).phase, 'Rebalancing');
+  const moving = clusterPhase([], { ...running, movingRepositories: 5 }, T0);
+  t.is(moving.phase, 'Rebalancing');
+  t.regex(findCondition(moving.conditions, 'Progressing')!.message, /5 repositories moving/);
+  // A drain under way is scale-in progress even once spec.agents and the Pods agree on the count.
+  const draining = clusterPhase([], { ...running, agents: 3, desiredAgents: 2, drainingAgents: ['demo-agent-2'], copiesOnDrainingAgents: 7 }, T0);
+  t.is(draining.phase, 'Scaling');
+  t.is(findCondition(draining.conditions, 'Progressing')!.reason, 'Draining');
+  t.regex(findCondition(draining.conditions, 'Progressing')!.message, /draining demo-agent-2 \(7 copies/);
   const degraded = clusterPhase([], { ...running, degradedRepositories: 1, readyRepositories: 9 }, T0);
   t.is(degraded.phase, 'Degraded');
   t.is(findCondition(degraded.conditions, 'Degraded')!.reason, 'RepositoriesUnavailable');

@@ -18,13 +18,20 @@ export function clusterStatus(
     if (primary) c.primaries++;
     copies.set(agent, c);
   };
+  const draining = new Set(agents.filter((a) => a.draining && !a.terminating).map((a) => a.name));
   let ready = 0;
   let degraded = 0;
   let under = 0;
+  let moving = 0;
+  let onDraining = 0;
   for (const r of repositories) {
     if (r.status?.primary) count(r.status.primary, true);
     for (const a of r.status?.replicas ?? []) count(a, false);
     if (r.status?.phase === 'Ready') ready++;
+    const copiesOnDraining = [r.status?.primary, ...(r.status?.replicas ?? [])].filter((a) => a !== undefined && draining.has(a)).length;
+    onDraining += copiesOnDraining;
+    // Placing: a new replica set is recorded and its new copies are catching up.
+    if (!r.status?.primary || r.status.phase === 'Placing' || copiesOnDraining > 0) moving++;
     const readyCond = r.status?.conditions?.find((c) => c.type === 'Ready');
     if (readyCond?.status === 'False' && readyCond.reason !== 'FailoverInProgress' && r.status?.primary === undefined) degraded++;
     if (r.status?.conditions?.some((c) => c.type === 'Replicated' && c.reason === 'UnderReplicated')) under++;
@@ -43,7 +50,9 @@ export function clusterStatus(
       readyRepositories: ready,
       degradedRepositories: degraded,
       underReplicatedRepositories: under,
-      pendingMoves: repositories.length - repositories.filter((r) => r.status?.primary).length,
+      movingRepositories: moving,
+      drainingAgents: [...draining],
+      copiesOnDrainingAgents: onDraining,
     },
     now,
   );
@@ -55,11 +64,14 @@ export function clusterStatus(
     selector: agentSelector(cluster.metadata.name!),
     repositories: repositories.length,
     readyRepositories: ready,
+    movingRepositories: moving,
+    drainingAgents: [...draining],
     agentStatuses: agents.map((a) => ({
       pod: a.name,
       ...(a.ip ? { ip: a.ip } : {}),
       ...(a.zone ? { zone: a.zone } : {}),
       ready: a.ready,
+      ...(a.draining ? { draining: true } : {}),
       repositories: copies.get(a.name)?.repositories ?? 0,
       primaries: copies.get(a.name)?.primaries ?? 0,
       ...(memoryByAgent.has(a.name) ? { memoryBytes: memoryByAgent.get(a.name) } : {}),

@@ -85,6 +85,10 @@ export interface GovcClusterStatus {
   repositories?: number;
   /** Of those, Ready. */
   readyRepositories?: number;
+  /** Of those, in motion: no primary yet, new copies catching up, or a copy on a draining agent. */
+  movingRepositories?: number;
+  /** Agents being drained for removal. */
+  drainingAgents?: Array<string>;
   /** Per-agent summary. */
   agentStatuses?: Array<{
     /** Pod name. */
@@ -95,6 +99,8 @@ export interface GovcClusterStatus {
     zone?: string;
     /** Pod Ready. */
     ready?: boolean;
+    /** Being drained for removal (scale-in): its copies move to other agents, then its Pod is deleted. */
+    draining?: boolean;
     /** Repository copies placed on it. */
     repositories?: number;
     /** Of those, primaries. */

@@ -67,6 +67,7 @@ const agentStatus = obj('One agent Pod as last observed.', {
   ip: str('Pod IP.'),
   zone: str('topology.kubernetes.io/zone of its Node.'),
   ready: bool('Pod Ready.'),
+  draining: bool('Being drained for removal (scale-in): its copies move to other agents, then its Pod is deleted.'),
   repositories: int('Repository copies placed on it.', { minimum: 0 }),
   primaries: int('Of those, primaries.', { minimum: 0 }),
   memoryBytes: int64('Memory in use, as the agent reported it.', { minimum: 0 }),
@@ -80,6 +81,8 @@ const status = obj('Observed state, written by the operator.', {
   selector: str('Label selector of the agent Pods (for the scale subresource).'),
   repositories: int('Repositories referencing this cluster.', { minimum: 0 }),
   readyRepositories: int('Of those, Ready.', { minimum: 0 }),
+  movingRepositories: int('Of those, in motion: no primary yet, new copies catching up, or a copy on a draining agent.', { minimum: 0 }),
+  drainingAgents: list('Agents being drained for removal.', str('Agent Pod name.'), { 'x-kubernetes-list-type': 'set' }),
   agentStatuses: list('Per-agent summary.', agentStatus, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['pod'] }),
   conditions: conditions('Ready, Progressing and Degraded.'),
 });
