@@ -43,6 +43,8 @@ interface Entry {
   /** Readers waiting for this repository's applied seq (read-your-writes on a replica). */
   seqWaiters: SeqWaiters;
   unlisten?: () => void;
+  /** The epoch a replica role of this entry caught up in: survives the role (fencing, re-activation) for failover. */
+  caughtUpIn?: number;
 }
 
 export type Route = { kind: 'local' } | { kind: 'forward'; to: string };
@@ -50,6 +52,8 @@ export type Route = { kind: 'local' } | { kind: 'forward'; to: string };
 export class ReplicationManager {
   private readonly entries = new Map<string, Entry>();
   private readonly file: AssignmentFile;
+  /** The newest assignment accepted per repository, durable or still being saved: what new ones are checked against. */
+  private readonly accepted = new Map<string, StoredAssignment>();
   private readonly routes = new RoutingTable();
   readonly budget: WindowBudget;
   readonly metrics: ReplicationMetrics = createReplicationMetrics({
@@ -82,19 +86,23 @@ export class ReplicationManager {
    * (state says so) until the operator assigns it again, which it does only if it still records it as primary.
    */
   start(): void {
-    for (const stored of this.file.loadAll()) this.activate(stored, '', true);
+    for (const stored of this.file.loadAll()) {
+      this.accepted.set(stored.assignment.repo, stored);
+      this.activate(stored, '', true);
+    }
   }
 
   stop(): void {
     for (const e of this.entries.values()) this.deactivate(e, new GovcError('unavailable', 'shutting_down', 'agent is stopping'));
   }
 
-  assign(a: Assignment, defaultBranch: string): RepoState {
+  /** Answers once the assignment is durable (a restart never forgets an acknowledged one), and only then acts on it. */
+  async assign(a: Assignment, defaultBranch: string): Promise<RepoState> {
     if (a.role === 'primary' && a.primaryAddr !== this.opts.self) {
       throw invalid('invalid_assignment', `role primary needs primary_addr to be this agent (${this.opts.self}), got ${a.primaryAddr}`);
     }
     if (a.role === 'replica' && a.primaryAddr === this.opts.self) throw invalid('invalid_assignment', 'a replica cannot be its own primary');
-    const prev = this.entries.get(a.repo)?.stored;
+    const prev = this.accepted.get(a.repo);
     if (prev) {
       const known = Math.max(prev.assignment.epoch, prev.fencedAt ?? 0);
       if (a.epoch < known) throw new GovcError('conflict', 'stale_epoch', `epoch ${a.epoch} is older than epoch ${known} this agent knows for ${a.repo}`);
@@ -105,35 +113,66 @@ export class ReplicationManager {
     }
     const stored: StoredAssignment = { assignment: { ...a, members: [...new Set(a.members)] } };
     if (prev?.fencedAt !== undefined && prev.fencedAt > a.epoch) stored.fencedAt = prev.fencedAt;
-    this.file.save(stored);
-    this.activate(stored, defaultBranch);
+    this.accepted.set(a.repo, stored);
+    await this.file.save(stored);
+    // Saves complete in order, so activations do too. Meanwhile the repository may have been removed, or fenced.
+    const now = this.accepted.get(a.repo);
+    if (!now) throw new GovcError('not_found', 'repo_removed', `repository ${a.repo} was removed from this agent`);
+    const fencedAt = Math.max(stored.fencedAt ?? 0, now.fencedAt ?? 0, this.entries.get(a.repo)?.stored.fencedAt ?? 0);
+    this.activate(fencedAt > a.epoch ? { ...stored, fencedAt } : stored, defaultBranch);
     return this.state(a.repo);
   }
 
-  remove(repo: string, epoch: number): void {
+  /** Answers once the removal is durable. */
+  async remove(repo: string, epoch: number): Promise<void> {
     const e = this.entries.get(repo);
-    if (e && epoch > 0 && epoch < e.stored.assignment.epoch) {
-      throw new GovcError('conflict', 'stale_epoch', `epoch ${epoch} is older than epoch ${e.stored.assignment.epoch} this agent knows for ${repo}`);
+    const known = this.accepted.get(repo)?.assignment.epoch ?? 0;
+    if (epoch > 0 && epoch < known) {
+      throw new GovcError('conflict', 'stale_epoch', `epoch ${epoch} is older than epoch ${known} this agent knows for ${repo}`);
     }
+    this.accepted.delete(repo);
     if (e) {
       this.deactivate(e, new GovcError('not_found', 'repo_removed', `repository ${repo} was removed from this agent`));
       e.unlisten?.();
       e.window.clear();
       this.entries.delete(repo);
-      this.file.remove(repo);
     }
     if (this.opts.store.has(repo)) this.opts.store.delete(repo);
+    await this.file.remove(repo);
   }
 
-  /** This agent learnt that `epoch` exists for `repo`: a primary of an older epoch stops at once. */
-  fence(repo: string, epoch: number): void {
+  /**
+   * Admin.Fence: raises the epoch known for `repo` to `epoch` (refusing lower ones, like assign) and answers the state,
+   * final for that epoch: a fenced copy applies and accepts nothing more until assigned again.
+   */
+  async fenceTo(repo: string, epoch: number): Promise<RepoState> {
     const e = this.entries.get(repo);
-    if (!e || epoch <= Math.max(e.stored.assignment.epoch, e.stored.fencedAt ?? 0)) return;
-    const stored: StoredAssignment = { ...e.stored, fencedAt: epoch };
-    this.file.save(stored);
+    const base = this.accepted.get(repo) ?? e?.stored;
+    if (!e || !base) throw new GovcError('not_found', 'repo_not_found', `repository ${JSON.stringify(repo)} is not assigned to this agent`);
+    const known = Math.max(base.assignment.epoch, base.fencedAt ?? 0);
+    if (epoch < known) throw new GovcError('conflict', 'stale_epoch', `epoch ${epoch} is older than epoch ${known} this agent knows for ${repo}`);
+    // Acts at once (nothing more is applied or accepted from here on); answers once a restart would remember it.
+    await this.fence(repo, epoch);
+    return this.state(repo);
+  }
+
+  /**
+   * This agent learnt that `epoch` exists for `repo`: a primary of an older epoch stops at once. The returned promise
+   * resolves once the fence is durable (callers that answer someone about it wait for it).
+   */
+  fence(repo: string, epoch: number): Promise<void> {
+    const e = this.entries.get(repo);
+    // The newest accepted assignment: one still being saved is fenced too (inert: neither primary nor replica).
+    const base = this.accepted.get(repo) ?? e?.stored;
+    if (!e || !base || epoch <= Math.max(base.assignment.epoch, base.fencedAt ?? 0)) return Promise.resolve();
+    const stored: StoredAssignment = { ...base, fencedAt: epoch };
+    this.accepted.set(repo, stored);
+    const durable = this.file.save(stored);
+    durable.catch((err: unknown) => this.opts.log.warn('fence not saved', { repo, epoch, error: String(err) }));
     if (e.primary) this.metrics.fenced.inc();
     this.opts.log.warn('fenced: a newer epoch exists', { repo, epoch, had: e.stored.assignment.epoch });
     this.activate(stored, '');
+    return durable;
   }
 
   drain(): number {
@@ -184,6 +223,7 @@ export class ReplicationManager {
 
   /** `fenceEpoch`: a newer epoch to tell the old primary about as the replica stream closes. */
   private deactivate(e: Entry, reason: GovcError, fenceEpoch?: number): void {
+    if (e.replica?.caughtUp) e.caughtUpIn = e.replica.assignment.epoch;
     e.primary?.stop(reason);
     e.primary = undefined;
     e.replica?.stop(fenceEpoch);
@@ -267,11 +307,12 @@ export class ReplicationManager {
   }
 
   /** Publishes routes (Admin.SetRoutes): where the primary of a repository serves REST. */
-  setRoutes(routes: RouteEntry[], replace: boolean): { applied: number; ignored: number; total: number } {
+  async setRoutes(routes: RouteEntry[], replace: boolean): Promise<{ applied: number; ignored: number; total: number }> {
     const result = this.routes.set(routes, replace);
     // A route of a newer epoch means this copy was replaced, e.g. a primary restarted or woken after a failover:
-    // it must stop acting on its old epoch (no local writes, no stale reads) and forward along the route.
-    for (const r of routes) this.fence(r.repo, r.epoch);
+    // it must stop acting on its old epoch (no local writes, no stale reads) and forward along the route. Answered
+    // once those fences are durable (one write for all of them).
+    await Promise.all(routes.map((r) => this.fence(r.repo, r.epoch)));
     return result;
   }
 
@@ -348,8 +389,9 @@ export class ReplicationManager {
       writeConcern: !a ? WireConcern.WRITE_CONCERN_UNSPECIFIED : a.writeConcern === 'async' ? WireConcern.WRITE_CONCERN_ASYNC : a.writeConcern === 'quorum' ? WireConcern.WRITE_CONCERN_QUORUM : WireConcern.WRITE_CONCERN_ALL,
       members: e?.primary?.members() ?? [],
       // For failover: a replica that caught up in this epoch (its stream to a dead primary has ended, so not "live").
-      inSync: e?.primary !== undefined || (e?.replica?.caughtUp ?? false),
+      inSync: e?.primary !== undefined || (e?.replica?.caughtUp ?? false) || (a !== undefined && e?.caughtUpIn === a.epoch),
       fenced: e !== undefined && a?.role === 'primary' && e.primary === undefined,
+      assignmentEpoch: a?.epoch ?? 0,
     };
   }
 }

@@ -188,6 +188,11 @@ export class ReplicaRole {
     return Math.max(0, this.primarySeq - this.host.repo().seq);
   }
 
+  /** The seq this replica has applied (anti-entropy re-checks only replicas that moved since they last matched). */
+  appliedSeq(): number {
+    return this.host.repo().seq;
+  }
+
   /** This replica's checksum, for anti-entropy. */
   checksum(): { seq: number; checksum: string } {
     const repo = this.host.repo();

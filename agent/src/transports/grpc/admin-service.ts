@@ -6,7 +6,7 @@ import { parseAddr } from '../../config.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { Assignment, WriteConcern as Concern } from '../../replication/types.js';
 import {
-  AdminServer, AgentStats, AssignBatchRequest, AssignRequest, HealthReply, RepoState, RepoStateResult, RepoStatesRequest, Role,
+  AdminServer, AgentStats, AssignBatchRequest, AssignRequest, FenceRequest, HealthReply, RepoState, RepoStateResult, RepoStatesRequest, Role,
   SetRoutesRequest, WriteConcern,
 } from '../../../../proto/gen/govc/v1/admin.js';
 import { RouteEntry } from '../../replication/routing-table.js';
@@ -19,13 +19,10 @@ export interface AgentInfo {
   drain(): void;
 }
 
-function unary<Req, Res>(fn: (req: Req) => Res): handleUnaryCall<Req, Res> {
+/** `fn` may answer later (an Assign answers once its assignment is durable). */
+function unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, cb: sendUnaryData<Res>) => {
-    try {
-      cb(null, fn(call.request));
-    } catch (e) {
-      cb(grpcError(e), null);
-    }
+    Promise.resolve().then(() => fn(call.request)).then((res) => cb(null, res), (e: unknown) => cb(grpcError(e), null));
   };
 }
 
@@ -72,9 +69,9 @@ export function toRoutes(req: SetRoutesRequest): RouteEntry[] {
 }
 
 /** One answer of a batch: what the single call would have answered, its error as a status code and message. */
-function attempt(fn: () => RepoState): RepoStateResult {
+async function attempt(fn: () => RepoState | Promise<RepoState>): Promise<RepoStateResult> {
   try {
-    return { code: 0, message: '', state: fn() };
+    return { code: 0, message: '', state: await fn() };
   } catch (e) {
     const err = grpcError(e);
     return { code: err.code ?? 13, message: err.details ?? '', state: undefined };
@@ -89,14 +86,20 @@ export function adminService(manager: ReplicationManager, info: AgentInfo): Admi
   };
   return {
     assign: unary(assign),
-    assignBatch: unary((req: AssignBatchRequest) => ({ results: req.assignments.map((a) => attempt(() => assign(a))) })),
-    getRepoStates: unary((req: RepoStatesRequest) => ({ results: req.repos.map((r) => attempt(() => state(r))) })),
-    remove: unary((req: { repo: string; epoch: number }) => {
+    // Every item is accepted (and queued for saving) before any is awaited: the batch costs one write + one fsync.
+    assignBatch: unary(async (req: AssignBatchRequest) => ({ results: await Promise.all(req.assignments.map((a) => attempt(() => assign(a)))) })),
+    getRepoStates: unary(async (req: RepoStatesRequest) => ({ results: await Promise.all(req.repos.map((r) => attempt(() => state(r)))) })),
+    remove: unary(async (req: { repo: string; epoch: number }) => {
       checkRepo(req.repo);
-      manager.remove(req.repo, req.epoch);
+      await manager.remove(req.repo, req.epoch);
       return {};
     }),
     getRepoState: unary((req: { repo: string }) => state(req.repo)),
+    fence: unary(async (req: FenceRequest) => {
+      checkRepo(req.repo);
+      if (!Number.isSafeInteger(req.epoch) || req.epoch < 1) throw invalid('invalid_epoch', 'epoch must be a positive integer');
+      return manager.fenceTo(req.repo, req.epoch);
+    }),
     getStats: unary(() => info.stats()),
     health: unary(() => info.health()),
     setRoutes: unary((req: SetRoutesRequest) => manager.setRoutes(toRoutes(req), req.replace)),

@@ -117,6 +117,12 @@ export function writeConcernToJSON(object: WriteConcern): string {
   }
 }
 
+export interface FenceRequest {
+  repo: string;
+  /** Positive. */
+  epoch: number;
+}
+
 export interface AssignBatchRequest {
   assignments: AssignRequest[];
 }
@@ -195,11 +201,20 @@ export interface RepoState {
   checksum: string;
   primaryAddr: string;
   writeConcern: WriteConcern;
-  /** On the primary: what each replica acknowledged. On a replica: whether it is caught up with its primary. */
+  /** On the primary: what each replica acknowledged. */
   members: MemberState[];
+  /**
+   * On a replica: it caught up with the primary of assignment_epoch at least once (it stays true after that primary
+   * died or this replica was fenced). Always true on a primary.
+   */
   inSync: boolean;
   /** True when this agent learnt of a newer epoch and stopped acting as primary. */
   fenced: boolean;
+  /**
+   * The epoch of the assignment this agent holds (0 without one). `epoch` is the highest epoch it knows (a fence may
+   * have raised it); `in_sync` and `applied_seq` of a fenced replica are about this one.
+   */
+  assignmentEpoch: number;
 }
 
 export interface StatsRequest {
@@ -259,6 +274,91 @@ export interface SetRoutesReply {
   /** Routes held after the call. */
   total: number;
 }
+
+function createBaseFenceRequest(): FenceRequest {
+  return { repo: "", epoch: 0 };
+}
+
+export const FenceRequest: MessageFns<FenceRequest> = {
+  encode(message: FenceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.repo !== "") {
+      writer.uint32(10).string(message.repo);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(16).uint64(message.epoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FenceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFenceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.repo = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FenceRequest {
+    return {
+      repo: isSet(object.repo) ? globalThis.String(object.repo) : "",
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+    };
+  },
+
+  toJSON(message: FenceRequest): unknown {
+    const obj: any = {};
+    if (message.repo !== "") {
+      obj.repo = message.repo;
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FenceRequest>, I>>(base?: I): FenceRequest {
+    return FenceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FenceRequest>, I>>(object: I): FenceRequest {
+    const message = createBaseFenceRequest();
+    message.repo = object.repo ?? "";
+    message.epoch = object.epoch ?? 0;
+    return message;
+  },
+};
 
 function createBaseAssignBatchRequest(): AssignBatchRequest {
   return { assignments: [] };
@@ -1233,6 +1333,7 @@ function createBaseRepoState(): RepoState {
     members: [],
     inSync: false,
     fenced: false,
+    assignmentEpoch: 0,
   };
 }
 
@@ -1273,6 +1374,9 @@ export const RepoState: MessageFns<RepoState> = {
     }
     if (message.fenced !== false) {
       writer.uint32(96).bool(message.fenced);
+    }
+    if (message.assignmentEpoch !== 0) {
+      writer.uint32(104).uint64(message.assignmentEpoch);
     }
     return writer;
   },
@@ -1386,6 +1490,14 @@ export const RepoState: MessageFns<RepoState> = {
             message.fenced = reader.bool();
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.assignmentEpoch = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1434,6 +1546,11 @@ export const RepoState: MessageFns<RepoState> = {
         ? globalThis.Boolean(object.in_sync)
         : false,
       fenced: isSet(object.fenced) ? globalThis.Boolean(object.fenced) : false,
+      assignmentEpoch: isSet(object.assignmentEpoch)
+        ? globalThis.Number(object.assignmentEpoch)
+        : isSet(object.assignment_epoch)
+        ? globalThis.Number(object.assignment_epoch)
+        : 0,
     };
   },
 
@@ -1475,6 +1592,9 @@ export const RepoState: MessageFns<RepoState> = {
     if (message.fenced !== false) {
       obj.fenced = message.fenced;
     }
+    if (message.assignmentEpoch !== 0) {
+      obj.assignmentEpoch = Math.round(message.assignmentEpoch);
+    }
     return obj;
   },
 
@@ -1495,6 +1615,7 @@ export const RepoState: MessageFns<RepoState> = {
     message.members = object.members?.map((e) => MemberState.fromPartial(e)) || [];
     message.inSync = object.inSync ?? false;
     message.fenced = object.fenced ?? false;
+    message.assignmentEpoch = object.assignmentEpoch ?? 0;
     return message;
   },
 };
@@ -2471,6 +2592,27 @@ export const AdminService = {
     responseSerialize: (value: RepoStateBatch): Buffer => Buffer.from(RepoStateBatch.encode(value).finish()),
     responseDeserialize: (value: Buffer): RepoStateBatch => RepoStateBatch.decode(value),
   },
+  /**
+   * Raises the epoch this agent knows for a repository to `epoch` without assigning it: from then on the agent
+   * refuses replication from any older epoch (as a replica it stops following its primary, whose streams then end
+   * with the newer epoch; as primary it stops accepting writes, fails those waiting for their write concern and
+   * closes its replica streams) and refuses Assigns below `epoch`. Its data stays as it is, so the answer (the state
+   * after fencing) is final for that epoch: applied_seq cannot grow any more until an Assign at `epoch` or later.
+   * Used before choosing a new primary (failover: no write of the old epoch can be acknowledged once enough replicas
+   * are fenced, so their positions cover every acknowledged write) and for a planned hand-over of a primary.
+   * Idempotent: the same epoch again (or the epoch of the current assignment) changes nothing and answers the state.
+   * A lower epoch than the agent knows is refused (FAILED_PRECONDITION) like Assign; an unknown repository is
+   * NOT_FOUND. Persisted: a restarted agent still refuses the older epoch.
+   */
+  fence: {
+    path: "/govc.v1.Admin/Fence" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FenceRequest): Buffer => Buffer.from(FenceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FenceRequest => FenceRequest.decode(value),
+    responseSerialize: (value: RepoState): Buffer => Buffer.from(RepoState.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RepoState => RepoState.decode(value),
+  },
 } as const;
 
 export interface AdminServer extends UntypedServiceImplementation {
@@ -2499,6 +2641,19 @@ export interface AdminServer extends UntypedServiceImplementation {
   assignBatch: handleUnaryCall<AssignBatchRequest, RepoStateBatch>;
   /** Many GetRepoStates in one call, answered in order. */
   getRepoStates: handleUnaryCall<RepoStatesRequest, RepoStateBatch>;
+  /**
+   * Raises the epoch this agent knows for a repository to `epoch` without assigning it: from then on the agent
+   * refuses replication from any older epoch (as a replica it stops following its primary, whose streams then end
+   * with the newer epoch; as primary it stops accepting writes, fails those waiting for their write concern and
+   * closes its replica streams) and refuses Assigns below `epoch`. Its data stays as it is, so the answer (the state
+   * after fencing) is final for that epoch: applied_seq cannot grow any more until an Assign at `epoch` or later.
+   * Used before choosing a new primary (failover: no write of the old epoch can be acknowledged once enough replicas
+   * are fenced, so their positions cover every acknowledged write) and for a planned hand-over of a primary.
+   * Idempotent: the same epoch again (or the epoch of the current assignment) changes nothing and answers the state.
+   * A lower epoch than the agent knows is refused (FAILED_PRECONDITION) like Assign; an unknown repository is
+   * NOT_FOUND. Persisted: a restarted agent still refuses the older epoch.
+   */
+  fence: handleUnaryCall<FenceRequest, RepoState>;
 }
 
 export interface AdminClient extends Client {
@@ -2646,6 +2801,30 @@ export interface AdminClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RepoStateBatch) => void,
+  ): ClientUnaryCall;
+  /**
+   * Raises the epoch this agent knows for a repository to `epoch` without assigning it: from then on the agent
+   * refuses replication from any older epoch (as a replica it stops following its primary, whose streams then end
+   * with the newer epoch; as primary it stops accepting writes, fails those waiting for their write concern and
+   * closes its replica streams) and refuses Assigns below `epoch`. Its data stays as it is, so the answer (the state
+   * after fencing) is final for that epoch: applied_seq cannot grow any more until an Assign at `epoch` or later.
+   * Used before choosing a new primary (failover: no write of the old epoch can be acknowledged once enough replicas
+   * are fenced, so their positions cover every acknowledged write) and for a planned hand-over of a primary.
+   * Idempotent: the same epoch again (or the epoch of the current assignment) changes nothing and answers the state.
+   * A lower epoch than the agent knows is refused (FAILED_PRECONDITION) like Assign; an unknown repository is
+   * NOT_FOUND. Persisted: a restarted agent still refuses the older epoch.
+   */
+  fence(request: FenceRequest, callback: (error: ServiceError | null, response: RepoState) => void): ClientUnaryCall;
+  fence(
+    request: FenceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RepoState) => void,
+  ): ClientUnaryCall;
+  fence(
+    request: FenceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RepoState) => void,
   ): ClientUnaryCall;
 }
 
