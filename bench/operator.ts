@@ -17,6 +17,7 @@ import type { GovcClusterResource, RepositoryResource } from '../operator/src/cr
 import { shareAgents } from '../operator/src/kube/shared-agent.js';
 import { InformerRunner } from '../operator/src/runtime/informer-runner.js';
 import { makeLogger } from '../operator/src/runtime/logger.js';
+import { measureFloor, type Floor } from './operator-floor.js';
 import { cpuSeconds } from './servers.js';
 import { printTable } from './table.js';
 
@@ -25,6 +26,8 @@ const WORKERS = process.env.BENCH_OPERATOR_WORKERS ?? '32';
 const CREATE_CONCURRENCY = 32;
 // BENCH_HEALTH_CHECK=<interval ms>,<threshold>: the cluster's spec.healthCheck (default: the CRD's defaults).
 const HEALTH_CHECK = process.env.BENCH_HEALTH_CHECK ? process.env.BENCH_HEALTH_CHECK.split(',').map(Number) : undefined;
+// BENCH_FLOOR_REPOS: size of the API-server floor sample (operator-floor.ts); default min(N, 2000), 0 = none.
+const FLOOR_REPOS = process.env.BENCH_FLOOR_REPOS;
 const NS = 'bench';
 const GROUP = { group: 'govc.io', version: 'v1alpha1' };
 
@@ -35,6 +38,11 @@ interface Result {
   ready_per_s: number;
   operator_cpu_ms_per_repo: number;
   operator_peak_rss_mb: number;
+  /** Seconds per 1,000 Repositories of the API work alone (no operator), and this run's seconds per 1,000 over it. */
+  apiserver_floor_s_per_1000?: number;
+  operator_vs_floor?: number;
+  /** The API server's CPU per Repository in the floor run: the CPU floor of the whole run on this machine. */
+  apiserver_floor_cpu_ms_per_repo?: number;
 }
 
 const log = (m: string): void => void process.stderr.write(`[bench operator] ${m}\n`);
@@ -95,6 +103,13 @@ async function runSize(n: number): Promise<Result> {
     shareAgents(kc); // the creates would otherwise pay a TLS handshake each
     await kubectl(plane, ['apply', '--server-side', '-f', join(repoRoot, 'crds')]);
     await kubectl(plane, ['wait', '--for', 'condition=Established', '--timeout', '60s', 'crd/govcclusters.govc.io', 'crd/repositories.govc.io']);
+    const floorN = FLOOR_REPOS === undefined ? Math.min(n, 2000) : Number(FLOOR_REPOS);
+    let floor: Floor | undefined;
+    if (floorN > 0) {
+      floor = await measureFloor(plane, kc, floorN, 'bench-floor', { create: CREATE_CONCURRENCY, workers: Number(WORKERS) }, log);
+      log(`API floor: ${floorN} Repositories (create + finalizer + 2 status patches) in ${floor.seconds.toFixed(1)} s; CPU s: ${
+        Object.entries(floor.cpu).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    }
     await kubectl(plane, ['create', 'namespace', NS]);
     await kubectl(plane, ['apply', '-n', NS, '-f', '-'], JSON.stringify({
       apiVersion: 'govc.io/v1alpha1', kind: 'GovcCluster', metadata: { name: 'demo' },
@@ -139,14 +154,23 @@ async function runSize(n: number): Promise<Result> {
     await createRepositories(kc, n);
     log(`created ${n} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const timeoutMs = Number(process.env.BENCH_TIMEOUT_S ?? 600) * 1000;
+    const op = operator;
+    const report = async (): Promise<number> => {
+      const cpuMs = (cpuSeconds(op.pid) - cpu0) * 1000;
+      await logCounters(metricsAddr);
+      log(`${(repositoryEvents / n).toFixed(2)} writes per Repository until Ready (watch events seen)`);
+      log(`CPU s during the run: operator ${(cpuMs / 1000).toFixed(1)}, ${Object.entries(others)
+        .map(([k, pid]) => `${k} ${(safeCpu(pid) - others0[k]).toFixed(1)}`).join(', ')}`);
+      return cpuMs;
+    };
     await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`${readyNames.size}/${n} Ready after ${timeoutMs / 1000} s`)), timeoutMs))])
+      .catch(async (err: unknown) => {
+        await report(); // where the time went, also when it did not finish
+        throw err;
+      })
       .finally(() => clearInterval(progress));
     const seconds = (Date.now() - t0) / 1000;
-    const cpuMs = (cpuSeconds(operator.pid) - cpu0) * 1000;
-    await logCounters(metricsAddr);
-    log(`${(repositoryEvents / n).toFixed(2)} writes per Repository until Ready (watch events seen)`);
-    log(`CPU s during the run: operator ${(cpuMs / 1000).toFixed(1)}, ${Object.entries(others)
-      .map(([k, pid]) => `${k} ${(safeCpu(pid) - others0[k]).toFixed(1)}`).join(', ')}`);
+    const cpuMs = await report();
     return {
       bench: 'operator',
       repositories: n,
@@ -154,6 +178,11 @@ async function runSize(n: number): Promise<Result> {
       ready_per_s: round(n / seconds),
       operator_cpu_ms_per_repo: round(cpuMs / n),
       operator_peak_rss_mb: round(peakRssMb(operator.pid)),
+      ...(floor ? {
+        apiserver_floor_s_per_1000: round(floor.seconds * 1000 / floor.repositories),
+        operator_vs_floor: round((seconds / n) / (floor.seconds / floor.repositories)),
+        apiserver_floor_cpu_ms_per_repo: round((floor.cpu['kube-apiserver'] ?? NaN) * 1000 / floor.repositories),
+      } : {}),
     };
   } finally {
     await ready?.stop();

@@ -182,7 +182,12 @@ async function failover(t: ExecutionContext, fault: Fault): Promise<void> {
     for (const name of led) {
       const s = after.repos.get(name)!.status!;
       t.true(s.epoch! > oldEpoch.get(name)!, `${name}: epoch ${oldEpoch.get(name)} → ${s.epoch}`);
-      t.is(s.lastFailover?.from, victim, `${name}: lastFailover ${JSON.stringify(s.lastFailover)}`);
+      // Recorded as a failover away from the victim, or, on a loaded machine, a later one from the agent it moved to
+      // (a new primary busy catching up its replicas may miss its health checks): either way after the fault.
+      const fo = s.lastFailover;
+      t.true(fo !== undefined && fo.to !== victim && (fo.from === victim || Date.parse(fo.time ?? '') >= Math.floor(faultAt / 1000) * 1000),
+        `${name}: lastFailover ${JSON.stringify(fo)}`);
+      if (fo && fo.from !== victim) t.log(`${name}: failed over again after the fault, ${fo.from} → ${fo.to} at ${fo.time}`);
       // The old primary is no longer primary anywhere: gone, a replica of the new epoch, or fenced.
       const state = await admin.repoState(victimAddr, token, name);
       t.false(state !== null && state.role === Role.ROLE_PRIMARY && !state.fenced, `${name} on ${victim}: ${JSON.stringify(state && { role: state.role, epoch: state.epoch, fenced: state.fenced })}`);
@@ -192,16 +197,26 @@ async function failover(t: ExecutionContext, fault: Fault): Promise<void> {
       t.deepEqual(lateAcks.map((w) => `${w.repo}@${w.seq}`), [], 'the woken primary acknowledged writes');
     }
 
-    // No acknowledged write lost: each one on the primary and every in-sync replica.
+    // No acknowledged write lost: each one on the primary and every in-sync replica. A copy can be moved between the
+    // settled look and its check (the restarted agent gets copies back): a miss is checked again on a fresh settled
+    // placement, and only one that persists counts (a real loss never comes back).
     let checked = 0;
-    const lost: string[] = [];
-    for (const name of REPOS) {
-      const s = after.repos.get(name)!.status!;
-      const copies = new Map([s.primary!, ...s.replicas!].map((a) => [a, after.ips.get(a)!]));
-      for (const c of await verifyAcked(admin, token, name, copies, writers.acked.get(name)!)) {
-        checked += c.checked;
-        lost.push(...c.missing.map((sha) => `${name}/${c.agent}/${sha}`));
+    const check = async (view: Awaited<ReturnType<typeof settled>>, names: readonly string[]): Promise<string[]> => {
+      const missing: string[] = [];
+      for (const name of names) {
+        const s = view.repos.get(name)!.status!;
+        const copies = new Map([s.primary!, ...s.replicas!].map((a) => [a, view.ips.get(a)!]));
+        for (const c of await verifyAcked(admin, token, name, copies, writers.acked.get(name)!)) {
+          checked += c.checked;
+          missing.push(...c.missing.map((sha) => `${name}/${c.agent}/${sha}`));
+        }
       }
+      return missing;
+    };
+    let lost = await check(after, REPOS);
+    if (lost.length > 0) {
+      t.log(`${lost.length} acknowledged writes not found on a copy at the first check; checking again on a fresh placement`);
+      lost = await check(await settled(180_000), [...new Set(lost.map((l) => l.split('/')[0]))]);
     }
     t.log(`${writers.totalAcked} writes acknowledged (${[...writers.failures.values()].reduce((a, b) => a + b, 0)} refused or timed out); ${checked} copy checks`);
     t.deepEqual(lost, [], 'acknowledged writes missing from a copy');

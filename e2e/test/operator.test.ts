@@ -137,6 +137,13 @@ test.serial('an agent that holds no copy forwards to the primary the operator ro
   }, { timeoutMs: 30_000, intervalMs: 500 });
   t.is(read.status, 200);
   t.is(await read.text(), 'routed\n');
+  // Done: nothing draining any more, and Progressing says so once the moves are over.
+  const settledStatus = await waitFor('cluster status settled after the drain', async () => {
+    const s = (await getCluster(kc, ns, 'demo')).status;
+    return s && (s.drainingAgents ?? []).length === 0 && s.conditions?.find((c) => c.type === 'Progressing')?.status === 'False' ? s : false;
+  }, { timeoutMs: 60_000, intervalMs: 500 });
+  t.false((settledStatus.agentStatuses ?? []).some((a) => a.draining), JSON.stringify(settledStatus.agentStatuses));
+  t.is(settledStatus.movingRepositories ?? 0, 0);
 });
 
 test.serial('kubectl get repositories shows the printer columns', async (t) => {
@@ -222,10 +229,17 @@ test.serial('scale-in drains the highest agent first: its copies move, then its 
   const r = await p.kubectl(['scale', 'govccluster/demo', '-n', ns, '--replicas=3']);
   t.is(r.code, 0, r.stderr);
   const core = kc.makeApiClient(CoreV1Api);
+  // The status says what is in motion while the drain runs (unless it finished before a look caught it).
+  let sawDraining = false;
   await waitFor('demo-agent-3 marked draining', async () => {
+    const s = (await getCluster(kc, ns, 'demo')).status;
+    if (s?.drainingAgents?.includes('demo-agent-3')) {
+      sawDraining = true;
+      t.is(s.conditions?.find((c) => c.type === 'Progressing')?.reason, 'Draining');
+    }
     try {
       const pod = await core.readNamespacedPod({ namespace: ns, name: 'demo-agent-3' });
-      return pod.metadata?.annotations?.['govc.io/draining'] === 'true';
+      return pod.metadata?.annotations?.['govc.io/draining'] === 'true' && sawDraining;
     } catch {
       return true; // already gone: the drain finished
     }

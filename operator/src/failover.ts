@@ -8,8 +8,8 @@ export interface RepositoryStatusView {
   replicas: readonly string[];
   epoch: number;
   /**
-   * Replicas the primary last reported in sync; omitted when never reported. A candidate must be in it and say it
-   * caught up in this epoch itself: the record may be from an earlier replica set (a copy removed and added again).
+   * Replicas the primary last reported in sync; omitted when never reported. With async writes a candidate must be
+   * in it and say it caught up in this epoch itself; with replica acknowledgements its own word suffices.
    */
   inSyncReplicas?: readonly string[];
   /** Highest seq known to be acknowledged to a client (a lower bound: the primary may have acked more since). */
@@ -106,7 +106,11 @@ export function chooseNewPrimary(input: FailoverInput): FailoverDecision {
   }
 
   const excluded = new Set(input.excluded ?? []);
-  const isr = status.inSyncReplicas ? new Set(status.inSyncReplicas) : undefined;
+  // With replica acknowledgements (quorum, all) the quorum check and the floor below already make the chosen copy
+  // hold every acknowledged write, and the replica's own "caught up in this epoch" makes its history the primary's:
+  // the recorded set (which lags, and shrinks each time a stream reconnects under load) is not needed then. Without
+  // them (async) it is the only hint which copy was close to the primary: required.
+  const isr = status.inSyncReplicas && (status.requiredAcks ?? 1) <= 1 ? new Set(status.inSyncReplicas) : undefined;
   const sameEpoch = replicas.map((a) => reports.get(a)).filter((r): r is ReplicaReport => r?.epoch === status.epoch);
   // Everything a same-epoch replica has applied came from the old primary's log: promoting a copy behind it
   // would drop writes that may have been acknowledged.
@@ -163,6 +167,25 @@ export function chooseNewPrimary(input: FailoverInput): FailoverDecision {
     appliedSeq: chosen.appliedSeq,
     rejected,
   };
+}
+
+/** First retry of a blocked failover: most blocks clear within moments (a report lost under load, a status behind). */
+const BLOCKED_RETRY_BASE_MS = 200;
+const BLOCKED_RETRY_MAX_MS = 5_000;
+
+/** When to try a blocked failover again, after `attempts` blocked in a row (1 = the first): doubling up to 5 s. */
+export function blockedRetryMs(attempts: number): number {
+  return Math.min(BLOCKED_RETRY_MAX_MS, BLOCKED_RETRY_BASE_MS * 2 ** Math.max(0, Math.min(attempts - 1, 16)));
+}
+
+/**
+ * The in-sync replicas to record: what the primary reported (`observed`), or, when it did not report (dead, hung),
+ * the set recorded in this epoch before: silence is no evidence that a replica fell behind, and failover needs the
+ * record to know which replicas were in sync. A new epoch starts with none.
+ */
+export function keptInSync(previous: { epoch?: number; inSyncReplicas?: string[] } | undefined, epoch: number, observed: string[] | undefined): string[] {
+  if (observed !== undefined) return observed;
+  return previous?.epoch === epoch ? [...(previous.inSyncReplicas ?? [])] : [];
 }
 
 /**
@@ -253,4 +276,18 @@ export function detectFailedAgents(agents: readonly AgentHealth[], now: number, 
     }
   }
   return out;
+}
+
+/**
+ * The health-check failures to act on. When two or more agents fail together (in this look, or `recent`ly: within one
+ * failure window) and none is left healthy, the likelier cause is on the observer's side (the operator starved of
+ * CPU, its network down): act on nothing new (`previous` stands) until some agent answers again, which tells real
+ * failures from the observer's. Holding back costs nothing when every agent really is down: no copy can be promoted.
+ */
+export function trustedFailures(
+  previous: ReadonlySet<string>, failed: ReadonlySet<string>, agents: number, recent: ReadonlySet<string> = new Set(),
+): ReadonlySet<string> {
+  let together = 0;
+  for (const a of failed) if (!previous.has(a) || recent.has(a)) together++;
+  return together >= 2 && failed.size >= agents ? previous : failed;
 }

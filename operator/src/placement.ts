@@ -131,7 +131,7 @@ function keepValidCopies(state: PlacementState, repos: RepoWork[], byName: Map<s
 }
 
 /** Adds copies until the repository has as many as it wants, each at state.newHome (its tiered ring walk). */
-function fillMissingCopies(state: PlacementState, repo: RepoWork): void {
+export function fillMissingCopies(state: PlacementState, repo: RepoWork): void {
   const reason: MoveReason =
     repo.action === 'new' ? 'new-repository' : (repo.lossReason ?? 'replication-factor-increased');
   while (state.copyCount(repo) < repo.want) state.addReplica(repo, state.newHome(repo, -1, false), reason);

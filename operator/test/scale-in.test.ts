@@ -24,8 +24,26 @@ test('a drained agent is deleted only when no repository names it, as primary or
 });
 
 test('nothing to do at or below the desired count; a drain under way is finished even after a scale-out', (t) => {
-  t.deepEqual(scaleInStep(3, agents(3), []), { drain: [], remove: [], waiting: [] });
+  t.deepEqual(scaleInStep(3, agents(3), []), { drain: [], stepDown: [], remove: [], waiting: [] });
   const repos = [{ primary: 'c-agent-0', replicas: ['c-agent-4'] }];
-  t.deepEqual(scaleInStep(5, agents(5, [4]), repos), { drain: [], remove: [], waiting: [{ agent: 'c-agent-4', copies: 1 }] });
+  t.deepEqual(scaleInStep(5, agents(5, [4]), repos), { drain: [], stepDown: ['c-agent-4'], remove: [], waiting: [{ agent: 'c-agent-4', copies: 1 }] });
   t.deepEqual(scaleInStep(5, agents(5, [4]), []).remove, ['c-agent-4']);
+});
+
+test('a draining agent steps down (Admin.Drain) only once it leads nothing: its primaries are handed over first', (t) => {
+  const repos = [
+    { primary: 'c-agent-4', replicas: ['c-agent-0', 'c-agent-1'] },
+    { primary: 'c-agent-0', replicas: ['c-agent-3', 'c-agent-1'] },
+  ];
+  const first = scaleInStep(3, agents(5), repos);
+  t.deepEqual(first.drain, ['c-agent-4', 'c-agent-3']);
+  t.deepEqual(first.stepDown, ['c-agent-3'], 'agent-4 still leads a repository');
+  // Its primary handed over, agent-4 steps down too, while both still hold replicas (not deleted yet).
+  const later = scaleInStep(3, agents(5, [3, 4]), [
+    { primary: 'c-agent-1', replicas: ['c-agent-0', 'c-agent-4'] },
+    { primary: 'c-agent-0', replicas: ['c-agent-3', 'c-agent-1'] },
+  ]);
+  t.deepEqual(later.stepDown, ['c-agent-4', 'c-agent-3']);
+  t.deepEqual(later.remove, []);
+  t.deepEqual(later.waiting.map((w) => w.agent), ['c-agent-4', 'c-agent-3']);
 });

@@ -46,6 +46,11 @@ export class AgentAdmin {
   private readonly batchers = new Map<string, { assign: CallBatcher<AssignRequest, RepoState>; state: CallBatcher<string, RepoState> }>();
   /** Addresses whose agent answered UNIMPLEMENTED to a batch RPC. */
   private readonly unbatched = new Set<string>();
+  /** Agents the health checks failed (hung or gone): their calls fail at once instead of holding a worker until the
+   * deadline (a reconcile waiting 5 s on a SIGSTOPped agent delays the failovers queued behind it). */
+  private readonly failed = new Set<string>();
+  /** Per address, the calls in flight: rejected at once when the agent is marked failed. */
+  private readonly pending = new Map<string, Set<(err: Error) => void>>();
 
   constructor(
     private readonly metrics: OperatorMetrics,
@@ -71,6 +76,20 @@ export class AgentAdmin {
     }
   }
 
+  /**
+   * Raises the epoch the agent knows for `repo` (Admin.Fence): it stops following or acting as primary of older
+   * epochs, and answers its state, final for that epoch. FAILED_PRECONDITION when it knows a newer epoch already;
+   * NOT_FOUND (null here) when it does not hold the repository.
+   */
+  async fence(addr: string, token: string, repo: string, epoch: number): Promise<RepoState | null> {
+    try {
+      return await this.call<{ repo: string; epoch: number }, RepoState>(addr, token, 'fence', { repo, epoch });
+    } catch (err) {
+      if (isGrpcNotFound(err)) return null;
+      throw err;
+    }
+  }
+
   setRoutes(addr: string, token: string, req: SetRoutesRequest): Promise<SetRoutesReply> {
     return this.call(addr, token, 'setRoutes', req);
   }
@@ -89,6 +108,21 @@ export class AgentAdmin {
     return this.call(addr, token, 'health', {}, timeoutMs);
   }
 
+  /**
+   * The health checks found the agent at `addr` failed (true) or answering again (false). While failed, every call to
+   * it but Health fails at once with UNAVAILABLE, and so do the calls in flight.
+   */
+  markFailed(addr: string, failed: boolean): void {
+    if (!failed) {
+      this.failed.delete(addr);
+      return;
+    }
+    this.failed.add(addr);
+    const err = unavailable(addr);
+    for (const reject of this.pending.get(addr) ?? []) reject(err);
+    this.pending.delete(addr);
+  }
+
   /** Drops clients of addresses no longer in use (pods gone or moved). */
   retain(addrs: Iterable<string>): void {
     const keep = new Set(addrs);
@@ -97,6 +131,8 @@ export class AgentAdmin {
         client.close();
         this.clients.delete(addr);
         this.unbatched.delete(addr);
+        this.failed.delete(addr);
+        this.pending.delete(addr);
         for (const k of this.batchers.keys()) if (k.startsWith(`${addr}|`)) this.batchers.delete(k);
       }
     }
@@ -161,12 +197,29 @@ export class AgentAdmin {
     md.set('authorization', `Bearer ${token}`);
     // The generated client's unary methods share one (request, metadata, options, callback) overload.
     const fn = (client as unknown as Record<string, Unary<Req, Res>>)[method];
+    const health = method === 'health';
+    if (!health && this.failed.has(addr)) {
+      this.metrics.agentCalls.inc({ method, result: 'UNAVAILABLE' });
+      return Promise.reject(unavailable(addr));
+    }
     return new Promise((resolve, reject) => {
+      let waiting = this.pending.get(addr);
+      if (!health) {
+        if (!waiting) this.pending.set(addr, (waiting = new Set()));
+        waiting.add(reject);
+      }
       fn.call(client, req, md, { deadline: Date.now() + timeoutMs }, (err, value) => {
+        waiting?.delete(reject);
         this.metrics.agentCalls.inc({ method, result: err ? GrpcStatus[err.code] ?? 'error' : 'OK' });
         if (err) reject(err);
         else resolve(value);
       });
     });
   }
+}
+
+function unavailable(addr: string): ServiceError {
+  return Object.assign(new Error(`14 UNAVAILABLE: the agent at ${addr} failed its health checks`), {
+    code: GrpcStatus.UNAVAILABLE, details: `the agent at ${addr} failed its health checks`, metadata: new Metadata(),
+  });
 }

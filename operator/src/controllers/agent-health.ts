@@ -11,7 +11,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'winston';
 import type { AgentAdmin } from '../agents/agent-admin.js';
 import type { GovcClusterResource } from '../crd/generated-types.js';
-import { type AgentHealth, type FailurePolicy, type HealthProbe, detectFailedAgents } from '../failover.js';
+import { type AgentHealth, type FailurePolicy, type HealthProbe, detectFailedAgents, trustedFailures } from '../failover.js';
 import { GRPC_PORT } from './agent-resources.js';
 import { podReady } from './agent-view.js';
 
@@ -40,6 +40,8 @@ interface ClusterLoop {
   lastTick: number;
   /** Silence before this is not the agents' doing (this process itself stalled): no verdict changes until then. */
   judgeFrom: number;
+  /** Every agent failed at once in the last look (trustedFailures): held back, logged once. */
+  suspectSelf?: boolean;
 }
 
 export function healthPolicy(c: GovcClusterResource | undefined): FailurePolicy {
@@ -157,11 +159,20 @@ export class AgentHealthMonitor {
       probes: loop.agents.get(p.metadata!.name!)?.probes ?? [],
     }));
     const verdicts = detectFailedAgents(inputs, now, policy);
-    const failed = new Set(verdicts.failed.filter((f) => f.reason === 'HealthCheckFailures' || f.reason === 'HealthCheckStale').map((f) => f.agent));
+    const seen = new Set(verdicts.failed.filter((f) => f.reason === 'HealthCheckFailures' || f.reason === 'HealthCheckStale').map((f) => f.agent));
+    const recent = new Set([...loop.failedSince].filter(([, at]) => now - at < policy.intervalMs * policy.failureThreshold).map(([a]) => a));
+    const failed = trustedFailures(loop.failed, seen, inputs.length, recent);
+    if (failed !== seen && !loop.suspectSelf) this.log.warn('every agent failed its health checks at once: suspecting the operator\'s side, not acting on it', { cluster: `${namespace}/${name}`, agents: [...seen].sort() });
+    loop.suspectSelf = failed !== seen;
     if (sameSet(failed, loop.failed)) return;
     for (const f of verdicts.failed) if (failed.has(f.agent) && !loop.failed.has(f.agent)) this.log.warn('agent failed its health checks', { cluster: `${namespace}/${name}`, agent: f.agent, reason: f.reason, message: f.message });
     for (const a of loop.failed) if (!failed.has(a)) this.log.info('agent passes its health checks again', { cluster: `${namespace}/${name}`, agent: a });
     loop.failed = failed;
+    // Calls to a failed agent fail at once from now on (and those in flight): no reconcile waits for a hung one.
+    for (const p of pods) {
+      const ip = p.status?.podIP;
+      if (ip) this.admin.markFailed(`${ip}:${GRPC_PORT}`, failed.has(p.metadata!.name!));
+    }
     for (const a of failed) if (!loop.failedSince.has(a)) loop.failedSince.set(a, now);
     for (const a of [...loop.failedSince.keys()]) if (!failed.has(a)) loop.failedSince.delete(a);
     this.onChange(namespace, name, failed);

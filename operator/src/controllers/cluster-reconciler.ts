@@ -110,8 +110,9 @@ export class ClusterReconciler {
   }
 
   /**
-   * Agents at or above spec.agents: drained first (Admin.Drain steps them down as primary; the annotation makes
-   * placement move every copy off them), deleted once no Repository names them (scale-in.ts). True while one is pending.
+   * Agents at or above spec.agents: marked draining first (placement moves every copy off them, primaries by planned
+   * hand-over), told to step down (Admin.Drain) once they lead nothing, deleted once no Repository names them
+   * (scale-in.ts). True while one is pending.
    */
   private async scaleIn(
     cluster: GovcClusterResource, agents: AgentView[], repositories: RepositoryResource[], token: string | undefined,
@@ -128,12 +129,15 @@ export class ClusterReconciler {
         `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(agent)}`,
         { metadata: { annotations: { [DRAINING_ANNOTATION]: 'true' } } },
       );
-      const view = agents.find((a) => a.name === agent);
-      if (token && view?.ready) {
-        // Best effort: an agent that does not answer is treated as failed by the Repository reconciler anyway.
-        await this.admin.drain(view.addr, token).catch((err: Error) => this.log.warn('drain call failed', { agent, error: err.message }));
-      }
       this.events.normal(this.ref(cluster), 'AgentDraining', `draining agent ${agent} (scale-in to ${cluster.spec.agents}): its copies move to other agents first`);
+    }
+    // Once it leads nothing (its primaries handed over one by one while it served): step down, readiness goes false.
+    // Idempotent, so repeated until its Pod says not Ready.
+    for (const agent of step.stepDown) {
+      const view = agents.find((a) => a.name === agent);
+      if (!token || !view?.ready) continue;
+      // Best effort: an agent that does not answer is treated as failed by the Repository reconciler anyway.
+      await this.admin.drain(view.addr, token).catch((err: Error) => this.log.warn('drain call failed', { agent, error: err.message }));
     }
     for (const agent of step.remove) {
       await this.deletePod(namespace, agent);

@@ -3,8 +3,12 @@
 // kept and handed out while they still hold: same agents and cluster spec, the repository was in that call with the
 // same replication factor, and its recorded placement is still the one place() saw or the one it decided. Otherwise
 // the reconcile waits for the next call, which a short debounce shares among all reconciles that need one.
+// New repositories (no recorded placement) arriving while the last call still holds are placed incrementally next to
+// it (placement-incremental.ts: cost proportional to the arrivals, batched per event-loop turn); the full call then
+// runs at most every REFRESH_MS while repositories keep changing.
 import type { GovcClusterResource, RepositoryResource } from '../crd/generated-types.js';
 import { place } from '../placement.js';
+import { type Loads, addLoads, loadsOf, placeAdditions } from '../placement-incremental.js';
 import type { RepoDecision, RepoPlacement } from '../types.js';
 import { type AgentView, placementAgents } from './agent-view.js';
 import { decidePlacement, effectiveSettings, recordedPlacement } from './repository-plan.js';
@@ -25,6 +29,10 @@ interface ClusterState {
   /** Repositories were added, deleted or changed spec since the last place(). */
   changed: boolean;
   pending?: Promise<void>;
+  /** New repositories waiting for the next incremental placement (one per event-loop turn). */
+  additions?: Array<{ repo: RepositoryResource; resolve: (d: RepoDecision | undefined) => void }>;
+  /** Loads of the decisions held, counted once per place() and kept up to date by the additions. */
+  loads?: Loads;
 }
 
 /** Decisions older than this are recomputed once anything changed (loads drift as repositories come and go). */
@@ -34,6 +42,8 @@ export class PlacementCache {
   private readonly clusters = new Map<string, ClusterState>();
   /** place() calls so far (for tests and metrics). */
   computations = 0;
+  /** Incremental placements of new repositories so far (for tests and metrics). */
+  incremental = 0;
 
   constructor(
     private readonly repositoriesOf: (namespace: string, cluster: string) => RepositoryResource[],
@@ -54,6 +64,10 @@ export class PlacementCache {
       const fresh = s && s.inputsKey === inputsKey && !(s.changed && Date.now() - s.computedAt > REFRESH_MS);
       const entry = fresh ? s.decisions.get(repo.metadata.name!) : undefined;
       if (entry && this.holds(entry, repo, cluster)) return entry.decision;
+      if (fresh && !entry && !recordedPlacement(repo)) {
+        const added = await this.addNew(s, repo, cluster, agents, inputsKey);
+        if (added) return added;
+      }
       await this.recompute(key, cluster, agents, inputsKey);
     }
     // Not in the shared call (e.g. it arrived in the cache after the listing): place it on its own.
@@ -62,12 +76,22 @@ export class PlacementCache {
 
   /** The reconciler recorded `placement` for `repo` (from the decision, or a failover's choice). */
   recorded(namespace: string, cluster: string, repo: string, placement: RepoPlacement): void {
-    const entry = this.clusters.get(`${namespace}/${cluster}`)?.decisions.get(repo);
-    if (!entry) return;
+    const s = this.clusters.get(`${namespace}/${cluster}`);
+    const entry = s?.decisions.get(repo);
+    if (!s || !entry) return;
     const sameAsDecided = samePlacement(placement, entry.decision);
     entry.input = placement;
+    if (sameAsDecided) return;
     // A failover's new primary is kept by the next place() (placement is sticky); hand that out meanwhile.
-    if (!sameAsDecided) entry.decision = { ...entry.decision, primary: placement.primary, replicas: [...placement.replicas].sort(), primaryAction: 'keep' };
+    const copies = (p: { primary: string | null; replicas: readonly string[] }) => (p.primary ? 1 : 0) + p.replicas.length;
+    const fewer = copies(placement) < copies(entry.decision);
+    entry.decision = { ...entry.decision, primary: placement.primary, replicas: [...placement.replicas].sort(), primaryAction: 'keep' };
+    // Fewer copies than place() wanted (a failover decided on an older view of the agents, recorded after it changed):
+    // the next look runs place() again, or nothing would ever restore the missing copies while the inputs stay put.
+    if (fewer) {
+      s.changed = true;
+      s.computedAt = 0;
+    }
   }
 
   private holds(e: Entry, repo: RepositoryResource, cluster: GovcClusterResource): boolean {
@@ -75,6 +99,48 @@ export class PlacementCache {
     const now = recordedPlacement(repo);
     if (!now) return e.input === undefined || e.decision.primary !== null;
     return (e.input !== undefined && samePlacement(now, e.input)) || samePlacement(now, e.decision);
+  }
+
+  /** Places `repo` (new) with the other new arrivals of this event-loop turn, next to the decisions held. */
+  private addNew(
+    s: ClusterState, repo: RepositoryResource, cluster: GovcClusterResource, agents: readonly AgentView[], inputsKey: string,
+  ): Promise<RepoDecision | undefined> {
+    return new Promise((resolve) => {
+      const first = s.additions === undefined;
+      (s.additions ??= []).push({ repo, resolve });
+      if (!first) return;
+      setImmediate(() => {
+        const batch = s.additions ?? [];
+        s.additions = undefined;
+        // A full place() that ran (or started) meanwhile decides for them instead.
+        if (s.inputsKey !== inputsKey || s.pending) {
+          for (const b of batch) b.resolve(undefined);
+          return;
+        }
+        const todo = new Map<string, { repo: RepositoryResource; rf: number }>();
+        for (const b of batch) {
+          const name = b.repo.metadata.name!;
+          if (!s.decisions.has(name)) todo.set(name, { repo: b.repo, rf: effectiveSettings(b.repo, cluster).replicationFactor });
+        }
+        if (todo.size > 0) {
+          s.loads ??= loadsOf([...s.decisions.values()].map((e) => e.decision));
+          const decisions = placeAdditions({
+            additions: [...todo].map(([name, t]) => ({ name, replicationFactor: t.rf })),
+            agents: placementAgents(agents, cluster.spec.zoneSpreading !== false),
+            existing: s.loads,
+          });
+          this.incremental++;
+          for (const d of decisions) {
+            s.decisions.set(d.repo, { decision: d, input: undefined, replicationFactor: todo.get(d.repo)!.rf });
+            addLoads(s.loads, d);
+          }
+        }
+        for (const b of batch) {
+          const e = s.decisions.get(b.repo.metadata.name!);
+          b.resolve(e && this.holds(e, b.repo, cluster) ? e.decision : undefined);
+        }
+      });
+    });
   }
 
   private recompute(key: string, cluster: GovcClusterResource, agents: readonly AgentView[], inputsKey: string): Promise<void> {
@@ -109,6 +175,7 @@ export class PlacementCache {
         decision: d, input: Object.hasOwn(current, d.repo) ? current[d.repo] : undefined, replicationFactor: rf.get(d.repo)!,
       }]));
       state.inputsKey = inputsKey;
+      state.loads = undefined;
       state.computedAt = Date.now();
       state.tookMs = state.computedAt - started;
     });

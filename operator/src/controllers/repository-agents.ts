@@ -1,6 +1,7 @@
 // The Admin API side of a Repository's reconcile: bring every member's assignment to the recorded epoch (an agent
 // that lost it, e.g. restarted empty, gets it again), remove copies, and ask survivors for failover reports.
 import type { ReplicaReport } from '../failover.js';
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { AgentAdmin, RepoState, Role, WIRE_CONCERN, isGrpcFailedPrecondition } from '../agents/agent-admin.js';
 import type { AgentView } from './agent-view.js';
 import type { Member, WriteConcernName } from './repository-plan.js';
@@ -109,9 +110,17 @@ export async function removeCopies(
   return removed;
 }
 
-/** Failover reports from the surviving replicas (unreachable ones reported as such). */
+/**
+ * Failover reports from the surviving replicas. With `fenceEpoch` (the epoch the failover will record) each is fenced
+ * at it before its position is read: a fenced replica applies nothing more from the old primary, so once enough of
+ * them are fenced a primary that only seemed dead (paused, partitioned) can get no further write acknowledged, and
+ * the positions read cover every acknowledged write. Without it the positions are only read (a first look: fencing
+ * for a failover that then cannot go ahead would cost the old primary its replicas if it comes back). Unreachable
+ * replicas are reported as such; one that knows a newer epoch than `fenceEpoch` reports that epoch (the record is
+ * behind: failover re-reads it).
+ */
 export async function replicaReports(
-  admin: AgentAdmin, token: string, agents: readonly AgentView[], repo: string, candidates: readonly string[],
+  admin: AgentAdmin, token: string, agents: readonly AgentView[], repo: string, candidates: readonly string[], fenceEpoch?: number,
 ): Promise<ReplicaReport[]> {
   const byName = new Map(agents.map((a) => [a.name, a]));
   return Promise.all(candidates.map(async (agent): Promise<ReplicaReport> => {
@@ -119,13 +128,35 @@ export async function replicaReports(
     const unreachable = { agent, appliedSeq: 0, epoch: 0, inSync: false, reachable: false };
     if (!view?.ready) return unreachable;
     try {
-      const s = await admin.repoState(view.addr, token, repo);
+      const s = fenceEpoch === undefined ? await admin.repoState(view.addr, token, repo) : await fenceOrState(admin, token, view.addr, repo, fenceEpoch);
       if (!s) return { ...unreachable, reachable: true };
-      return { agent, appliedSeq: s.appliedSeq, epoch: s.epoch, inSync: s.inSync, reachable: true };
+      return reportOf(agent, s);
     } catch {
       return unreachable;
     }
   }));
+}
+
+/** A replica's failover report from its state: about the assignment it holds, not the epoch a fence raised. */
+export function reportOf(agent: string, s: RepoState): ReplicaReport {
+  // An agent without assignment_epoch (older version) leaves it 0: its epoch is then the assignment's.
+  return { agent, appliedSeq: s.appliedSeq, epoch: s.assignmentEpoch || s.epoch, inSync: s.inSync, reachable: true };
+}
+
+async function fenceOrState(admin: AgentAdmin, token: string, addr: string, repo: string, epoch: number): Promise<RepoState | null> {
+  try {
+    return await admin.fence(addr, token, repo, epoch);
+  } catch (err) {
+    const code = (err as ServiceError | null)?.code;
+    if (code === GrpcStatus.FAILED_PRECONDITION) {
+      // It knows a newer epoch: report that one, so the decision sees the record is behind.
+      const s = await admin.repoState(addr, token, repo);
+      return s && { ...s, assignmentEpoch: Math.max(s.epoch, s.assignmentEpoch) };
+    }
+    // An agent that predates Fence: read its position unfenced (the check of old).
+    if (code === GrpcStatus.UNIMPLEMENTED) return admin.repoState(addr, token, repo);
+    throw err;
+  }
 }
 
 export async function primaryState(admin: AgentAdmin, token: string, primary: Member, repo: string): Promise<RepoState | null> {

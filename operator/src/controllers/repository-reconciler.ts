@@ -5,7 +5,7 @@ import type { Logger } from 'winston';
 import type { AgentAdmin } from '../agents/agent-admin.js';
 import type { GovcClusterResource, RepositoryResource, RepositoryResourceStatus } from '../crd/generated-types.js';
 import { rfc3339, setCondition, type Condition } from '../conditions.js';
-import { chooseNewPrimary, statusView } from '../failover.js';
+import { type ReplicaReport, blockedRetryMs, chooseNewPrimary, keptInSync, statusView } from '../failover.js';
 import type { KubeClients } from '../kube/kube-clients.js';
 import type { ReconcileResult } from '../runtime/controller.js';
 import type { EventRecorder } from '../runtime/event-recorder.js';
@@ -18,6 +18,8 @@ import {
 } from './repository-agents.js';
 import { allAddressed, effectiveSettings, type Member, membersOf, nextEpoch } from './repository-plan.js';
 import { justPlaced, observedStatus } from './repository-status.js';
+import { HANDOVER_POLL_MS, Handovers } from './handover-agents.js';
+import { pendingCopies, staleCopies } from '../stale-copies.js';
 import type { TokenSource } from './token-source.js';
 
 export const REPOSITORY_FINALIZER = 'govc.io/repository-cleanup';
@@ -28,6 +30,12 @@ const PLACED_RECHECK_MS = 250;
 const resyncMs = (): number => Math.round(RESYNC_MS * (0.8 + 0.4 * Math.random()));
 
 export class RepositoryReconciler {
+  /** Per repository key: failover attempts blocked in a row (the next retry backs off from it). */
+  private readonly blocked = new Map<string, number>();
+  private readonly handovers = new Handovers();
+  /** Per repository key: copies dropped from its replica set whose agent was not ready to remove them. */
+  private readonly unremoved = new Map<string, Member[]>();
+
   constructor(
     private readonly clients: KubeClients,
     private readonly caches: Caches,
@@ -43,7 +51,11 @@ export class RepositoryReconciler {
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const [namespace, name] = key.split('/');
     let repo = this.caches.repository(namespace, name);
-    if (!repo) return {};
+    if (!repo) {
+      this.blocked.delete(key);
+      this.unremoved.delete(key);
+      return {};
+    }
     const cluster = this.caches.cluster(namespace, repo.spec.clusterRef);
     const agents = cluster
       ? agentViews(this.caches.clusterPods(namespace, cluster.metadata.name!), this.caches.zoneOfNode, this.failedAgents(namespace, cluster.metadata.name!))
@@ -66,24 +78,48 @@ export class RepositoryReconciler {
     let primary = decision.primary;
     let replicas = decision.replicas;
     let failover: RepositoryResourceStatus['lastFailover'] | undefined;
+    // Its primary's agent leaves but answers: a planned hand-over (handover.ts); the failover choice when it cannot be.
+    if (primary === null && decision.primaryAction === 'handoff') {
+      const plan = await this.handovers.plan(this.admin, token, key, agents, repo.status ?? {}, decision);
+      this.log.debug('planned hand-over', { ...plan, repo: key });
+      if (plan.decision === 'wait') return { requeueAfterMs: HANDOVER_POLL_MS };
+      if (plan.decision === 'promote') {
+        primary = plan.newPrimary;
+        replicas = decision.replicas.filter((r) => r !== primary);
+        failover = { time: rfc3339(Date.now()), from: decision.previousPrimary ?? '', to: primary, reason: 'handoff' };
+      } else if (plan.reason === 'NoCandidate' && decision.previousPrimary) {
+        // Nothing can take over yet (a single copy, replicas behind): the old primary keeps serving with the copies
+        // placement wants as replicas; once one is in sync a fresh placement asks for the hand-over again.
+        primary = decision.previousPrimary;
+        replicas = decision.replicas.filter((r) => r !== primary);
+        this.placements.changed(namespace, cluster.metadata.name!);
+      }
+    }
     if (primary === null) {
-      const reports = await replicaReports(this.admin, token, agents, name, decision.failoverCandidates);
       const s = repo.status ?? {};
-      const choice = chooseNewPrimary({
-        repo: name,
-        status: statusView(s, settings.writeConcern),
-        reports,
-        excluded: agents.filter((a) => !a.ready).map((a) => a.name),
+      const decide = (reports: ReplicaReport[]) => chooseNewPrimary({
+        repo: name, status: statusView(s, settings.writeConcern), reports, excluded: agents.filter((a) => !a.ready).map((a) => a.name),
       });
+      // A first look without side effects; only a failover that can go ahead fences the replicas at the epoch it
+      // records, and decides again on their final positions (see replicaReports).
+      let choice = decide(await replicaReports(this.admin, token, agents, name, decision.failoverCandidates));
+      if (choice.decision === 'promote') {
+        choice = decide(await replicaReports(this.admin, token, agents, name, decision.failoverCandidates, choice.newEpoch));
+      }
       if (choice.decision === 'degraded') {
-        this.events.warning(this.ref(repo), 'FailoverBlocked', choice.message);
+        const attempts = (this.blocked.get(key) ?? 0) + 1;
+        this.blocked.set(key, attempts);
+        // Retries come quickly now: an Event for the first blocked attempt and every tenth, a log line for each.
+        if (attempts === 1 || attempts % 10 === 0) this.events.warning(this.ref(repo), 'FailoverBlocked', choice.message);
+        this.log.warn('failover blocked', { repo: key, attempt: attempts, reason: choice.reason, message: choice.message, rejected: choice.rejected });
         await this.writeObserved(repo, repo.status?.members ?? [], repo.status?.epoch ?? 0, settings, null, { reason: choice.reason, message: choice.message });
-        return { requeueAfterMs: 5_000 };
+        return { requeueAfterMs: blockedRetryMs(attempts) };
       }
       primary = choice.newPrimary;
       replicas = decision.replicas.filter((r) => r !== primary);
       failover = { time: rfc3339(Date.now()), from: decision.previousPrimary ?? s.primary ?? '', to: primary, reason: decision.primaryAction };
     }
+    this.blocked.delete(key);
     if (primary === null) return this.waiting(repo, 'NoEligibleAgents', 'no eligible agent to hold a copy', 5_000);
 
     const members = membersOf(primary, replicas, agents);
@@ -115,11 +151,16 @@ export class RepositoryReconciler {
         state = outcome.primaryState ?? await primaryState(this.admin, token, members[0], name);
       }
     }
-    const dropped = (repo.status?.members ?? []).filter((m) => !members.some((n) => n.agent === m.agent));
+    // Copies dropped while their agent was not ready (a health-check flap) are not in the new status: remembered
+    // here and removed once it is (its Pod turning Ready requeues every repository), else they stay on it for good.
+    const dropped = staleCopies(repo.status?.members ?? [], this.unremoved.get(key) ?? [], members);
     if (dropped.length > 0) {
       const removed = await removeCopies(this.admin, token, agents, name, epoch, dropped);
       if (removed.length > 0) this.events.normal(this.ref(repo), 'CopiesRemoved', `removed from ${removed.join(', ')}`);
     }
+    const unremoved = pendingCopies(dropped, agents);
+    if (unremoved.length > 0) this.unremoved.set(key, unremoved);
+    else this.unremoved.delete(key);
 
     // Just placed: the status already says Placing; write again only once Ready, unless that takes long (one status
     // write per repository instead of one per look while its replicas connect).
@@ -174,6 +215,9 @@ export class RepositoryReconciler {
       ...(failoverBlocked ? { failoverBlocked } : {}),
       now: Date.now(),
     });
+    // No report from the primary is no news about its replicas: keep the in-sync set it last reported in this epoch
+    // (failover requires a candidate in it; erasing it would block every failover after one failed look).
+    observed.inSyncReplicas = keptInSync(repo.status, epoch, state ? observed.inSyncReplicas : undefined);
     const next = { ...repo.status, ...observed };
     if (JSON.stringify(next) === JSON.stringify(repo.status) || (onlyIfReady && next.phase !== 'Ready')) return next;
     await patchStatus(this.clients.rest, this.target(repo), observed);
