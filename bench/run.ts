@@ -7,6 +7,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   replication: (await import('./replication.js')).replicationBench,
   operator: (await import('./operator.js')).operatorBench,
   failover: (await import('./failover.js')).failoverBench,
+  handover: (await import('./handover.js')).handoverBench,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
