@@ -27,7 +27,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig
     renewDeadlineMs: Math.round(leaseDurationSeconds * 1000 * (2 / 3)),
     retryPeriodMs: positive(env.GOVC_LEASE_RETRY_MS, Math.max(500, Math.round((leaseDurationSeconds * 1000) / 7))),
     clusterWorkers: positive(env.GOVC_CLUSTER_WORKERS, 2),
-    repositoryWorkers: positive(env.GOVC_REPOSITORY_WORKERS, 4),
+    repositoryWorkers: positive(env.GOVC_REPOSITORY_WORKERS, 16),
   };
 }
 
