@@ -30,12 +30,20 @@ export interface AssignmentOutcome {
 }
 
 /**
+ * The epoch of the assignment an agent holds. `epoch` is the highest it knows, which Admin.Fence raises without
+ * assigning anything; an agent that predates Fence leaves assignment_epoch 0 and its epoch is then the assignment's.
+ */
+export function heldEpoch(state: RepoState): number {
+  return state.assignmentEpoch || state.epoch;
+}
+
+/**
  * Whether the primary's own report shows the whole replica set in place, so the members need no look of their own:
  * the primary serves `t.epoch` unfenced and every replica is connected and in sync with it (a replica streams from
  * the primary of the epoch it was assigned, so it holds that assignment), and every member's agent is ready.
  */
 export function settled(state: RepoState | null, agents: readonly AgentView[], t: Pick<AssignmentTarget, 'epoch' | 'members'>): boolean {
-  if (!state || state.epoch !== t.epoch || state.role !== Role.ROLE_PRIMARY || state.fenced) return false;
+  if (!state || state.epoch !== t.epoch || heldEpoch(state) !== t.epoch || state.role !== Role.ROLE_PRIMARY || state.fenced) return false;
   const byName = new Map(agents.map((a) => [a.name, a]));
   const primary = t.members.find((m) => m.role === 'primary');
   if (!primary || state.primaryAddr !== primary.address) return false;
@@ -69,8 +77,9 @@ export async function ensureAssignments(
     if (!fresh) {
       const state = m === primary && knownPrimaryState !== undefined ? knownPrimaryState : await admin.repoState(m.address, token, t.repo);
       if (state && state.epoch > t.epoch) throw new EpochBehindError(state.epoch);
-      // A fenced primary (e.g. restarted: it waits for this confirmation) is assigned again.
-      if (state && state.epoch === t.epoch && state.role === role && state.primaryAddr === primary.address && !state.fenced) return;
+      // A fenced primary (e.g. restarted: it waits for this confirmation) is assigned again, and so is a copy a
+      // failover fenced at this epoch: it knows the epoch but still holds the older assignment.
+      if (state && heldEpoch(state) === t.epoch && state.role === role && state.primaryAddr === primary.address && !state.fenced) return;
     }
     let reply: RepoState;
     try {
@@ -139,8 +148,7 @@ export async function replicaReports(
 
 /** A replica's failover report from its state: about the assignment it holds, not the epoch a fence raised. */
 export function reportOf(agent: string, s: RepoState): ReplicaReport {
-  // An agent without assignment_epoch (older version) leaves it 0: its epoch is then the assignment's.
-  return { agent, appliedSeq: s.appliedSeq, epoch: s.assignmentEpoch || s.epoch, inSync: s.inSync, reachable: true };
+  return { agent, appliedSeq: s.appliedSeq, epoch: heldEpoch(s), inSync: s.inSync, reachable: true };
 }
 
 async function fenceOrState(admin: AgentAdmin, token: string, addr: string, repo: string, epoch: number): Promise<RepoState | null> {
