@@ -100,6 +100,17 @@ export function busiestPrimary(state: Settled, repos: readonly string[]): { vict
  * Stops the writers and counts the acknowledged writes missing from any copy of their repository, once the cluster
  * settled and the copies converged; a cluster that does not settle is checked as it is (a report, not a crash).
  */
+async function retry<T>(fn: () => Promise<T>, attempts: number, pauseMs: number): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) throw err;
+      await delay(pauseMs);
+    }
+  }
+}
+
 export async function ackedLost(c: ClusterRef, writers: QuorumWriters, o: SettleOptions, log: (m: string) => void): Promise<number> {
   await writers.stop();
   const { repos, ips } = await settled(c, o, 180_000).catch(async (err: unknown): Promise<Settled> => {
@@ -109,14 +120,18 @@ export async function ackedLost(c: ClusterRef, writers: QuorumWriters, o: Settle
   let lost = 0;
   for (const n of o.repos) {
     const s = repos.get(n)?.status;
-    const copies = new Map([s?.primary ?? '', ...(s?.replicas ?? [])].filter(Boolean).map((a) => [a, ips.get(a) ?? '']));
+    // The primary and the replicas its status calls in sync: a copy still catching up may lack recent writes.
+    const inSync = new Set(s?.inSyncReplicas ?? []);
+    const copies = new Map([s?.primary ?? '', ...(s?.replicas ?? []).filter((r) => inSync.has(r))].filter(Boolean).map((a) => [a, ips.get(a) ?? '']));
     // Copies agree once the last writes reached every in-sync replica.
     await waitFor(`${n} copies converged`, async () => {
       const states = await Promise.all([...copies.values()].map((ip) => c.admin.repoState(`${ip}:9090`, c.token, n)));
       return states.every((x) => x && x.appliedSeq === states[0]!.appliedSeq);
     }, { timeoutMs: 60_000 }).catch((err: unknown) => log(`${n}: ${String(err)}; verifying anyway`));
     const missing = new Set<string>();
-    for (const check of await verifyAcked(c.admin, c.token, n, copies, writers.acked.get(n)!)) for (const sha of check.missing) missing.add(sha);
+    // A copy restarting just then refuses the connection: tried again a few times before the run gives up on it.
+    const checks = await retry(() => verifyAcked(c.admin, c.token, n, copies, writers.acked.get(n)!), 5, 2_000);
+    for (const check of checks) for (const sha of check.missing) missing.add(sha);
     lost += missing.size;
   }
   return lost;

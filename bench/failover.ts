@@ -8,7 +8,7 @@
 // repository Ready with all copies in sync). Then, on the same cluster with the same writers going,
 // BENCH_FAILOVER_HANDOVER_TRIALS drains (default 3; 0 = none) measure the hand-over of a live migration
 // (bench/handover.ts); its p99 is migration_handover_p99_s, null when the cluster did not settle for it or a drain
-// failed. At the end the writers stop and every write acknowledged in the whole run is looked up on every copy:
+// failed. At the end the writers stop and every write acknowledged in the whole run is looked up on the primary and every in-sync replica:
 // acked_lost counts those missing (must be 0 with quorum; BENCH_FAILOVER_CONCERN=async measures what async loses).
 // BENCH_FAILOVER_LOG=<file> keeps a copy of the operator log.
 // Prints one JSON line: {"bench":"failover","write_concern":…,"trials":…,"p50_s":…,"p99_s":…,"max_s":…,"acked_lost":…,
@@ -35,6 +35,9 @@ function parseConcern(v: string): 'async' | 'quorum' | 'all' {
   if (v === 'async' || v === 'quorum' || v === 'all') return v;
   throw new Error(`BENCH_FAILOVER_CONCERN must be async, quorum or all, not ${JSON.stringify(v)}`);
 }
+
+/** A trial slower than this (the goal) logs where its slowest repository's writes went. */
+const SLOW_S = 3;
 
 const log = (m: string): void => void process.stderr.write(`[bench failover] ${m}\n`);
 
@@ -94,6 +97,15 @@ async function failoverTrials(bc: BenchCluster): Promise<{ trials: number[]; res
       `${names.map((n) => ((recorded.get(n) ?? NaN) / 1000).toFixed(2)).join(', ')} s, serving with a replica in sync after ` +
       `${names.map((n) => ((serving.get(n) ?? NaN) / 1000).toFixed(2)).join(', ')} s, acknowledged after ${done.map((ms) => (ms / 1000).toFixed(2)).join(', ')} s` +
       (blocked ? `; last seen not ready: ${blocked}` : '') + (byOld.length > 0 ? `; served again by the restarted ${victim}: ${byOld.join(', ')}` : ''));
+    if (worst > SLOW_S) {
+      // Where a slow one's writes went meanwhile: the agent asked, what it answered, how long it took.
+      const slowest = names[done.indexOf(Math.max(...done))];
+      const agentOf = new Map([...ips].map(([name, ip]) => [ip, name]));
+      const failed = bc.writers.failedBetween(slowest, killedAt, killedAt + Math.max(...done)).map((f) =>
+        `+${f.startedAt - killedAt}ms ${agentOf.get(f.target.split(':')[0]) ?? f.target} ${f.outcome}${f.code ? ` ${f.code}` : ''}` +
+        `${f.servedBy ? ` by ${agentOf.get(f.servedBy.split(':')[0]) ?? f.servedBy}` : ''} in ${f.endedAt - f.startedAt}ms`);
+      log(`  ${slowest}'s writes not acknowledged meanwhile: ${failed.join('; ') || 'none (one request in flight throughout)'}`);
+    }
   }
   return { trials, restartedServed };
 }

@@ -3,7 +3,7 @@
 // operator hands each primary over to an in-sync replica, moves every copy off it, deletes the drained Pod and
 // recreates the ordinal empty (it is still wanted). Per repository the agent led, the write-unavailability window is
 // measured from the last write acknowledged by the old primary to the first acknowledged by another agent. At the end
-// the writers stop and every acknowledged write is looked up on every copy (acked_lost).
+// the writers stop and every acknowledged write is looked up on the primary and every in-sync replica (acked_lost).
 // `measureHandover(ctx)` runs on a cluster someone else set up; bench/failover.ts runs it after its own trials with
 // `{ checkLost: false }`, as it checks the writes of the whole run itself. `handoverBench()` sets up its own
 // (bench-cluster.ts: 4 agents, BENCH_HANDOVER_REPOS repositories (default 8), 3 copies, quorum) and runs

@@ -15,12 +15,27 @@ export interface AckedWrite {
   ackedAt: number;
 }
 
+/** A write that was not acknowledged: where it went and what came back (for explaining a slow failover). */
+export interface FailedWrite {
+  target: string;
+  startedAt: number;
+  endedAt: number;
+  /** HTTP status, or the error's name (TimeoutError, TypeError for a refused connection). */
+  outcome: string;
+  /** The error code of the body, e.g. write_concern_unmet, and who answered. */
+  code?: string;
+  servedBy?: string;
+}
+
 // Longer than the write concern timeout (2 s), short enough that a hung agent holds a writer up only briefly.
 const REQUEST_TIMEOUT_MS = 3_000;
+/** Failed writes kept per repository (the latest). */
+const KEPT_FAILURES = 200;
 
 export class QuorumWriters {
   readonly acked = new Map<string, AckedWrite[]>();
   readonly failures = new Map<string, number>();
+  readonly failed = new Map<string, FailedWrite[]>();
   private running = false;
   private loops: Promise<void>[] = [];
   private next = 0;
@@ -51,6 +66,18 @@ export class QuorumWriters {
     return this.acked.get(repo)!.find((w) => w.ackedAt > since && w.servedBy !== notBy);
   }
 
+  /** The failed writes of `repo` that started in [from, to), oldest first. */
+  failedBetween(repo: string, from: number, to: number): FailedWrite[] {
+    return (this.failed.get(repo) ?? []).filter((f) => f.startedAt >= from && f.startedAt < to);
+  }
+
+  private fail(repo: string, f: FailedWrite): void {
+    const list = this.failed.get(repo) ?? [];
+    list.push(f);
+    if (list.length > KEPT_FAILURES) list.shift();
+    this.failed.set(repo, list);
+  }
+
   private async loop(repo: string): Promise<void> {
     let i = 0;
     while (this.running) {
@@ -78,8 +105,16 @@ export class QuorumWriters {
           i++;
           continue;
         }
-      } catch {
+        let code: string | undefined;
+        try {
+          code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+        } catch {
+          // not JSON
+        }
+        this.fail(repo, { target, startedAt, endedAt: Date.now(), outcome: String(res.status), code, servedBy: res.headers.get('x-govc-served-by') ?? undefined });
+      } catch (err) {
         // Refused, reset or timed out: not acknowledged.
+        this.fail(repo, { target, startedAt, endedAt: Date.now(), outcome: (err as Error).name });
       }
       this.failures.set(repo, (this.failures.get(repo) ?? 0) + 1);
       await delay(50);
