@@ -28,7 +28,7 @@ function assign(node: Node, repo: string, role: Role, primary: Node, members: No
   const md = new Metadata();
   md.set('authorization', `Bearer ${TOKEN}`);
   return new Promise((res, rej) => client.assign({
-    repo, role, epoch: 1, primaryAddr: primary.grpc, members: members.map((m) => m.grpc), writeConcern: concern, defaultBranch: '',
+    repo, role, epoch: 1, primaryAddr: primary.grpc, members: members.map((m) => m.grpc), writeConcern: concern, defaultBranch: '', primaryHttpAddr: '',
   }, md, (e) => {
     client.close();
     return e ? rej(e) : res();

@@ -9,7 +9,7 @@ test.serial('a batch of assignments is applied item by item, errors answered in 
   const n = await startNode('batch');
   try {
     const base: AssignRequest = {
-      repo: '', role: Role.ROLE_PRIMARY, epoch: 2, primaryAddr: n.grpc, members: [n.grpc], writeConcern: WriteConcern.WRITE_CONCERN_QUORUM, defaultBranch: '',
+      repo: '', role: Role.ROLE_PRIMARY, epoch: 2, primaryAddr: n.grpc, members: [n.grpc], writeConcern: WriteConcern.WRITE_CONCERN_QUORUM, defaultBranch: '', primaryHttpAddr: '',
     };
     await n.admin.assign({ ...base, repo: 'known', epoch: 5 });
     const reply = await n.admin.call<object, RepoStateBatch>('assignBatch', {

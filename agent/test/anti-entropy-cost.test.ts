@@ -39,7 +39,7 @@ test.serial('idle repositories: checksum calls per round are a 1/SWEEP_ROUNDS sl
     const repos = Array.from({ length: 200 }, (_, i) => `ae${i}`);
     const assign = (n: typeof p, role: Role) => n.admin.call<object, RepoStateBatch>('assignBatch', {
       assignments: repos.map((repo) => ({
-        repo, role, epoch: 1, primaryAddr: p.grpc, members: [p.grpc, r.grpc], writeConcern: WriteConcern.WRITE_CONCERN_ASYNC, defaultBranch: '',
+        repo, role, epoch: 1, primaryAddr: p.grpc, members: [p.grpc, r.grpc], writeConcern: WriteConcern.WRITE_CONCERN_ASYNC, defaultBranch: '', primaryHttpAddr: '',
       })),
     });
     await assign(p, Role.ROLE_PRIMARY);

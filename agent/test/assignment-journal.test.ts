@@ -79,7 +79,7 @@ test('compaction keeps the journal proportional to the live assignments', async 
 
 const base = (grpc: string): AssignRequest => ({
   repo: '', role: Role.ROLE_REPLICA, epoch: 3, primaryAddr: '127.0.0.1:1', members: ['127.0.0.1:1', grpc],
-  writeConcern: WriteConcern.WRITE_CONCERN_QUORUM, defaultBranch: '',
+  writeConcern: WriteConcern.WRITE_CONCERN_QUORUM, defaultBranch: '', primaryHttpAddr: '',
 });
 
 test.serial('kill -9 right after an acknowledged AssignBatch: the agent comes back with all of it', async (t) => {

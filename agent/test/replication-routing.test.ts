@@ -2,7 +2,8 @@
 // operator routed it to; routes never move to an older epoch; forwarding and lag show in /metrics.
 import test from 'ava';
 import { ServiceError, status } from '@grpc/grpc-js';
-import { WriteConcern } from '../../proto/gen/govc/v1/admin.js';
+import { Role, WriteConcern } from '../../proto/gen/govc/v1/admin.js';
+import { freePort } from './helpers/agent.js';
 import { assignAll, commit, converged, httpAddr, metrics, sample, startCluster, stopAll, until } from './helpers/replication-cluster.js';
 
 test.serial('a non-member forwards writes and reads along the published route; stale routes are ignored', async (t) => {
@@ -51,6 +52,35 @@ test.serial('a non-member forwards writes and reads along the published route; s
     t.is(sample(pm, 'govc_replication_lag_seq{role="primary"}'), 0);
     t.true(sample(pm, 'govc_replication_window_bytes') > 0);
     t.is(sample(await metrics(r1), 'govc_replication_lag_seq{role="replica"}'), 0);
+  } finally {
+    await stopAll(nodes);
+  }
+});
+
+test.serial('a replica forwards to the primary named in its assignment before any Hello; a malformed address is refused', async (t) => {
+  const nodes = await startCluster(2);
+  try {
+    const [p, r] = nodes;
+    // The primary holds the repository alone (async); the replica is told of it, but its stream goes to an address
+    // where nothing answers, so no Hello ever names the primary: only the assignment's primary_http_addr can.
+    await p.admin.assign({ repo: 'hx', epoch: 3, role: Role.ROLE_PRIMARY, primaryAddr: p.grpc, members: [p.grpc] });
+    t.is((await commit(p, 'hx', 0)).status, 201);
+    const dead = `127.0.0.1:${await freePort()}`;
+    const replica = { repo: 'hx', epoch: 3, role: Role.ROLE_REPLICA, primaryAddr: dead, members: [dead, r.grpc] };
+    const bad = await r.admin.assign({ ...replica, primaryHttpAddr: 'nohost' }).catch((e: ServiceError) => e.code);
+    t.is(bad, status.INVALID_ARGUMENT, 'a malformed primary_http_addr is refused');
+    await r.admin.assign({ ...replica, primaryHttpAddr: httpAddr(p) });
+    const started = Date.now();
+    const w = await commit(r, 'hx', 1);
+    t.is(w.status, 201, JSON.stringify(w.body));
+    t.is(w.headers.get('x-govc-served-by'), p.grpc);
+    t.true(Date.now() - started < 900, `forwarded at once, not after waiting for a Hello (${Date.now() - started} ms)`);
+
+    // Without it the replica cannot know where to send a write: not_primary, as before.
+    await r.admin.assign({ ...replica, repo: 'hy' });
+    const refused = await commit(r, 'hy', 1);
+    t.is(refused.status, 503);
+    t.is(refused.body.error.code, 'not_primary');
   } finally {
     await stopAll(nodes);
   }

@@ -31,7 +31,7 @@ export class ReplicaRole {
   private pendingSnapshot: SnapshotFrame[] = [];
   private helloSeq = -1;
   private forceSnapshot = false;
-  /** Where the primary serves REST, learnt from its Hello. */
+  /** Where the primary serves REST: from the assignment at first, then as its Hello says. */
   primaryHttp: string | undefined;
   inSync = false;
   /**
@@ -44,7 +44,9 @@ export class ReplicaRole {
   private primarySeq = 0;
   private helloWaiters: (() => void)[] = [];
 
-  constructor(readonly assignment: Assignment, private readonly host: ReplicaHost, private readonly peers: PeerConnector, private readonly self: string) {}
+  constructor(readonly assignment: Assignment, private readonly host: ReplicaHost, private readonly peers: PeerConnector, private readonly self: string) {
+    this.primaryHttp = assignment.primaryHttpAddr;
+  }
 
   start(): void {
     this.connect();
@@ -114,7 +116,7 @@ export class ReplicaRole {
           }
           this.helloSeq = h.seq;
           this.primarySeq = h.seq;
-          this.primaryHttp = h.httpAddr;
+          this.primaryHttp = h.httpAddr || this.primaryHttp;
           this.connected = true;
           for (const w of this.helloWaiters.splice(0)) w();
           this.attempt = 0;

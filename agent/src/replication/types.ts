@@ -9,6 +9,8 @@ export interface Assignment {
   epoch: number;
   /** The primary's advertised gRPC address. */
   primaryAddr: string;
+  /** Where the primary serves REST, when the operator said so (else learnt from the stream's Hello). */
+  primaryHttpAddr?: string;
   /** Advertised gRPC addresses of every member, the primary included. */
   members: string[];
   writeConcern: WriteConcern;

@@ -36,7 +36,7 @@ export class Admin {
   }
 
   assign(req: Partial<AssignRequest>): Promise<RepoState> {
-    return this.call('assign', { repo: '', role: Role.ROLE_UNSPECIFIED, epoch: 0, primaryAddr: '', members: [], writeConcern: WriteConcern.WRITE_CONCERN_ASYNC, defaultBranch: '', ...req });
+    return this.call('assign', { repo: '', role: Role.ROLE_UNSPECIFIED, epoch: 0, primaryAddr: '', members: [], writeConcern: WriteConcern.WRITE_CONCERN_ASYNC, defaultBranch: '', primaryHttpAddr: '', ...req });
   }
 
   setRoutes(routes: { repo: string; primaryHttpAddr: string; epoch: number }[], replace = false): Promise<{ applied: number; ignored: number; total: number }> {

@@ -86,6 +86,8 @@ export async function ensureAssignments(
       reply = await admin.assign(m.address, token, {
         repo: t.repo, role, epoch: t.epoch, primaryAddr: primary.address,
         members: t.members.map((x) => x.address), writeConcern: WIRE_CONCERN[t.writeConcern], defaultBranch: t.defaultBranch,
+        // A replica forwards to the primary at once instead of answering not_primary until its stream's Hello.
+        primaryHttpAddr: byName.get(primary.agent)?.httpAddr ?? '',
       });
     } catch (err) {
       if (isGrpcFailedPrecondition(err)) {

@@ -50,12 +50,14 @@ export function toAssignment(req: AssignRequest): Assignment {
   if (req.role !== Role.ROLE_PRIMARY && req.role !== Role.ROLE_REPLICA) throw invalid('invalid_role', 'role must be ROLE_PRIMARY or ROLE_REPLICA');
   if (!Number.isSafeInteger(req.epoch) || req.epoch < 1) throw invalid('invalid_epoch', 'epoch must be a positive integer');
   checkAddr(req.primaryAddr, 'primary_addr');
+  if (req.primaryHttpAddr !== '') checkAddr(req.primaryHttpAddr, 'primary_http_addr');
   for (const m of req.members) checkAddr(m, 'members[]');
   const writeConcern = CONCERNS[req.writeConcern] ?? (req.writeConcern === WriteConcern.WRITE_CONCERN_UNSPECIFIED ? 'async' : undefined);
   if (!writeConcern) throw invalid('invalid_write_concern', 'write_concern must be ASYNC, QUORUM or ALL');
   return {
     repo: req.repo, role: req.role === Role.ROLE_PRIMARY ? 'primary' : 'replica', epoch: req.epoch, primaryAddr: req.primaryAddr,
     members: req.members.includes(req.primaryAddr) ? req.members : [req.primaryAddr, ...req.members], writeConcern,
+    ...(req.primaryHttpAddr !== '' ? { primaryHttpAddr: req.primaryHttpAddr } : {}),
   };
 }
 

@@ -153,6 +153,12 @@ export interface AssignRequest {
   writeConcern: WriteConcern;
   /** Used only when the repository does not exist on this agent yet. */
   defaultBranch: string;
+  /**
+   * Where the primary serves REST (host:port). A replica forwards writes (and reads it cannot serve) there from the
+   * moment it is assigned, instead of answering not_primary until its stream's Hello names the address. Empty: learnt
+   * from the Hello only. A non-empty Hello address wins (the primary's own word).
+   */
+  primaryHttpAddr: string;
 }
 
 export interface RemoveRequest {
@@ -673,7 +679,16 @@ export const RepoStateBatch: MessageFns<RepoStateBatch> = {
 };
 
 function createBaseAssignRequest(): AssignRequest {
-  return { repo: "", role: 0, epoch: 0, primaryAddr: "", members: [], writeConcern: 0, defaultBranch: "" };
+  return {
+    repo: "",
+    role: 0,
+    epoch: 0,
+    primaryAddr: "",
+    members: [],
+    writeConcern: 0,
+    defaultBranch: "",
+    primaryHttpAddr: "",
+  };
 }
 
 export const AssignRequest: MessageFns<AssignRequest> = {
@@ -698,6 +713,9 @@ export const AssignRequest: MessageFns<AssignRequest> = {
     }
     if (message.defaultBranch !== "") {
       writer.uint32(58).string(message.defaultBranch);
+    }
+    if (message.primaryHttpAddr !== "") {
+      writer.uint32(66).string(message.primaryHttpAddr);
     }
     return writer;
   },
@@ -771,6 +789,14 @@ export const AssignRequest: MessageFns<AssignRequest> = {
             message.defaultBranch = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.primaryHttpAddr = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -804,6 +830,11 @@ export const AssignRequest: MessageFns<AssignRequest> = {
         : isSet(object.default_branch)
         ? globalThis.String(object.default_branch)
         : "",
+      primaryHttpAddr: isSet(object.primaryHttpAddr)
+        ? globalThis.String(object.primaryHttpAddr)
+        : isSet(object.primary_http_addr)
+        ? globalThis.String(object.primary_http_addr)
+        : "",
     };
   },
 
@@ -830,6 +861,9 @@ export const AssignRequest: MessageFns<AssignRequest> = {
     if (message.defaultBranch !== "") {
       obj.defaultBranch = message.defaultBranch;
     }
+    if (message.primaryHttpAddr !== "") {
+      obj.primaryHttpAddr = message.primaryHttpAddr;
+    }
     return obj;
   },
 
@@ -845,6 +879,7 @@ export const AssignRequest: MessageFns<AssignRequest> = {
     message.members = object.members?.map((e) => e) || [];
     message.writeConcern = object.writeConcern ?? 0;
     message.defaultBranch = object.defaultBranch ?? "";
+    message.primaryHttpAddr = object.primaryHttpAddr ?? "";
     return message;
   },
 };
