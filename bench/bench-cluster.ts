@@ -10,7 +10,7 @@ import { repoRoot } from '../e2e/harness/paths.js';
 import { OWNER_MARKER, PLANE_MARKER, spawnManaged, type ManagedProcess } from '../e2e/harness/proc.js';
 import type { BackoffConfig } from '../e2e/harness/process-kubelet/container.js';
 import { delay, freePort, waitFor } from '../e2e/harness/util.js';
-import { QuorumWriters, verifyAcked } from '../e2e/test/helpers/quorum-writers.js';
+import { type AckedWrite, QuorumWriters, verifyAcked } from '../e2e/test/helpers/quorum-writers.js';
 import { AgentAdmin } from '../operator/src/agents/agent-admin.js';
 import type { RepositoryResource } from '../operator/src/crd/generated-types.js';
 import { OperatorMetrics } from '../operator/src/runtime/metrics.js';
@@ -111,7 +111,13 @@ async function retry<T>(fn: () => Promise<T>, attempts: number, pauseMs: number)
   }
 }
 
-export async function ackedLost(c: ClusterRef, writers: QuorumWriters, o: SettleOptions, log: (m: string) => void): Promise<number> {
+/**
+ * Stops the writers and counts the acknowledged writes missing from the primary or an in-sync replica. `onLost` gets
+ * each lost write (where in the run it was acknowledged: the async window shows there).
+ */
+export async function ackedLost(
+  c: ClusterRef, writers: QuorumWriters, o: SettleOptions, log: (m: string) => void, onLost?: (w: AckedWrite) => void,
+): Promise<number> {
   await writers.stop();
   const { repos, ips } = await settled(c, o, 180_000).catch(async (err: unknown): Promise<Settled> => {
     log(`${String(err)}; verifying the copies as they are`);
@@ -133,6 +139,7 @@ export async function ackedLost(c: ClusterRef, writers: QuorumWriters, o: Settle
     const checks = await retry(() => verifyAcked(c.admin, c.token, n, copies, writers.acked.get(n)!), 5, 2_000);
     for (const check of checks) for (const sha of check.missing) missing.add(sha);
     lost += missing.size;
+    if (onLost) for (const w of writers.acked.get(n)!) if (missing.has(w.sha)) onLost(w);
   }
   return lost;
 }

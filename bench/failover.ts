@@ -50,8 +50,9 @@ function firstAfter(writers: QuorumWriters, repo: string, killedAt: number, vict
 }
 
 /** The failover trials; fewer than TRIALS when the cluster stops settling. */
-async function failoverTrials(bc: BenchCluster): Promise<{ trials: number[]; restartedServed: number }> {
+async function failoverTrials(bc: BenchCluster): Promise<{ trials: number[]; restartedServed: number; kills: number[] }> {
   const trials: number[] = [];
+  const kills: number[] = [];
   /** Repositories whose first write after the kill was acknowledged by the restarted old primary (failover blocked). */
   let restartedServed = 0;
   for (let trial = 0; trial < TRIALS; trial++) {
@@ -67,6 +68,7 @@ async function failoverTrials(bc: BenchCluster): Promise<{ trials: number[]; res
     await writesFlowing(bc.writers, REPOS);
     const { victim, led: names, addr: victimAddr } = busiestPrimary(state, REPOS);
     const killedAt = Date.now();
+    kills.push(killedAt);
     bc.plane.handle.signalPod(NS, victim, 'agent', 'SIGKILL');
     // Where the time goes: when the operator recorded each new primary, and when it first acknowledged a write.
     const recorded = new Map<string, number>();
@@ -107,7 +109,7 @@ async function failoverTrials(bc: BenchCluster): Promise<{ trials: number[]; res
       log(`  ${slowest}'s writes not acknowledged meanwhile: ${failed.join('; ') || 'none (one request in flight throughout)'}`);
     }
   }
-  return { trials, restartedServed };
+  return { trials, restartedServed, kills };
 }
 
 /** The hand-over trials on the cluster the failover trials left; undefined when they could not run or failed. */
@@ -141,9 +143,22 @@ export async function failoverBench(): Promise<void> {
   });
   try {
     log(`${AGENTS} agents and ${REPOS.length} repositories Ready; ${TRIALS} trials`);
-    const { trials, restartedServed } = await failoverTrials(bc);
+    const { trials, restartedServed, kills } = await failoverTrials(bc);
     const handover = await migrationHandover(bc);
-    const lost = await ackedLost(bc, bc.writers, WANTED, log);
+    // Each lost write against the nearest SIGKILL (negative: acknowledged before it; the client sees an answer the
+    // dying primary sent a few ms after the signal). With async the last moments before a kill are what a failover
+    // drops; a loss far from every kill would be a bug.
+    const offsets: number[] = [];
+    const examples: string[] = [];
+    const lost = await ackedLost(bc, bc.writers, WANTED, log, (w) => {
+      const k = kills.reduce((best, x) => (Math.abs(w.ackedAt - x) < Math.abs(w.ackedAt - best) ? x : best), kills[0] ?? 0);
+      offsets.push(w.ackedAt - k);
+      if (examples.length < 8) examples.push(`${w.repo}@${w.seq} by ${w.servedBy} ${w.ackedAt - k} ms from kill ${kills.indexOf(k) + 1}`);
+    });
+    if (offsets.length > 0) {
+      const far = offsets.map(Math.abs).sort((a, b) => a - b);
+      log(`lost writes, acknowledged relative to the nearest SIGKILL: |p50| ${quantile(far, 0.5)} ms, |max| ${far[far.length - 1]} ms; e.g. ${examples.join('; ')}`);
+    }
     const sorted = [...trials].sort((a, b) => a - b);
     const result = {
       bench: 'failover',

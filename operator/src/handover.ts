@@ -3,7 +3,9 @@
 // accepts no more writes and its applied seq is final. The new primary is then an in-sync replica of the recorded
 // epoch that already applied that final seq, so no write is lost at all, acknowledged or not. While none has (the
 // last changes may still be on their way), wait a little; after that, or when the old primary does not answer the
-// fence, the failover choice decides (it never loses an acknowledged write, only unacknowledged ones).
+// fence, the failover choice decides (with quorum or all it never loses an acknowledged write, only unacknowledged
+// ones). With async it would: the old primary, which holds everything, keeps serving instead and the hand-over is
+// tried again later.
 import { compare } from './compare.js';
 import type { ReplicaReport } from './failover.js';
 
@@ -24,11 +26,17 @@ export interface HandoverInput {
   /** Milliseconds since the fence, and how long a replica may take to apply the final seq. */
   waitedMs: number;
   maxWaitMs: number;
+  /**
+   * With async writes the old primary acknowledged writes no replica may hold: a replica short of its final seq never
+   * takes over (the failover choice would drop them); the old primary keeps serving and the hand-over is tried again.
+   */
+  writeConcern?: 'async' | 'quorum' | 'all';
 }
 
 export type HandoverPlan =
   | { decision: 'promote'; repo: string; newPrimary: string; newEpoch: number; appliedSeq: number }
   | { decision: 'wait'; repo: string; agent: string; behind: number; message: string }
+  | { decision: 'keep'; repo: string; message: string }
   | { decision: 'failover'; repo: string; reason: 'OldPrimaryUnreachable' | 'NoCandidate' | 'NotCaughtUp'; message: string };
 
 export function planHandover(input: HandoverInput): HandoverPlan {
@@ -56,6 +64,12 @@ export function planHandover(input: HandoverInput): HandoverPlan {
   const behind = finalSeq - best.appliedSeq;
   if (input.waitedMs < input.maxWaitMs) {
     return { decision: 'wait', repo, agent: best.agent, behind, message: `${best.agent} is ${behind} changes behind ${input.oldPrimary}'s final seq ${finalSeq}` };
+  }
+  if (input.writeConcern === 'async') {
+    return {
+      decision: 'keep', repo,
+      message: `no replica of ${repo} applied ${input.oldPrimary}'s final seq ${finalSeq} within ${input.maxWaitMs} ms (best ${best.agent}, ${behind} behind); with async writes ${input.oldPrimary} keeps serving`,
+    };
   }
   return {
     decision: 'failover', repo, reason: 'NotCaughtUp',

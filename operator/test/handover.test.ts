@@ -37,6 +37,18 @@ test('nobody caught up yet: wait for the most advanced replica, then leave it to
   }
   const late = planHandover({ ...base, reports, waitedMs: 300 });
   t.is(late.decision === 'failover' && late.reason, 'NotCaughtUp');
+  t.is(planHandover({ ...base, reports, waitedMs: 300, writeConcern: 'quorum' }).decision, 'failover');
+});
+
+test('async: a replica short of the final seq never takes over; the old primary keeps serving', (t) => {
+  const reports = [report('b', 40), report('c', 41)];
+  t.is(planHandover({ ...base, reports, waitedMs: 100, writeConcern: 'async' }).decision, 'wait');
+  const late = planHandover({ ...base, reports, waitedMs: 300, writeConcern: 'async' });
+  t.is(late.decision, 'keep');
+  t.regex(late.decision === 'keep' ? late.message : '', /keeps serving/);
+  // Caught up: promoted as with any write concern; the old primary unreachable: the failover choice decides.
+  t.is(planHandover({ ...base, reports: [report('b', 42)], waitedMs: 300, writeConcern: 'async' }).decision, 'promote');
+  t.is(planHandover({ ...base, finalSeq: null, reports, writeConcern: 'async' }).decision, 'failover');
 });
 
 test('an old primary that did not answer the fence: the failover choice decides', (t) => {

@@ -21,6 +21,7 @@ export class Handovers {
 
   async plan(
     admin: AgentAdmin, token: string, key: string, agents: readonly AgentView[], status: RepositoryResourceStatus, decision: RepoDecision,
+    writeConcern: 'async' | 'quorum' | 'all',
   ): Promise<HandoverPlan> {
     const epoch = status.epoch ?? 0;
     const oldPrimary = decision.previousPrimary ?? status.primary ?? '';
@@ -43,6 +44,7 @@ export class Handovers {
       excluded: agents.filter((a) => !a.ready || a.draining).map((a) => a.name),
       waitedMs: now - this.fencedAt.get(id)!,
       maxWaitMs: HANDOVER_WAIT_MS,
+      writeConcern,
     });
     if (plan.decision !== 'wait') this.fencedAt.delete(id);
     return plan;

@@ -80,16 +80,17 @@ export class RepositoryReconciler {
     let failover: RepositoryResourceStatus['lastFailover'] | undefined;
     // Its primary's agent leaves but answers: a planned hand-over (handover.ts); the failover choice when it cannot be.
     if (primary === null && decision.primaryAction === 'handoff') {
-      const plan = await this.handovers.plan(this.admin, token, key, agents, repo.status ?? {}, decision);
+      const plan = await this.handovers.plan(this.admin, token, key, agents, repo.status ?? {}, decision, settings.writeConcern);
       this.log.debug('planned hand-over', { ...plan, repo: key });
       if (plan.decision === 'wait') return { requeueAfterMs: HANDOVER_POLL_MS };
       if (plan.decision === 'promote') {
         primary = plan.newPrimary;
         replicas = decision.replicas.filter((r) => r !== primary);
         failover = { time: rfc3339(Date.now()), from: decision.previousPrimary ?? '', to: primary, reason: 'handoff' };
-      } else if (plan.reason === 'NoCandidate' && decision.previousPrimary) {
-        // Nothing can take over yet (a single copy, replicas behind): the old primary keeps serving with the copies
-        // placement wants as replicas; once one is in sync a fresh placement asks for the hand-over again.
+      } else if ((plan.decision === 'keep' || plan.reason === 'NoCandidate') && decision.previousPrimary) {
+        // Nothing can take over yet (a single copy, replicas behind; with async, none applied the old primary's final
+        // seq): the old primary keeps serving with the copies placement wants as replicas (at a new epoch when it was
+        // fenced: EpochBehindError moves the record past the fence); a fresh placement asks for the hand-over again.
         primary = decision.previousPrimary;
         replicas = decision.replicas.filter((r) => r !== primary);
         this.placements.changed(namespace, cluster.metadata.name!);
