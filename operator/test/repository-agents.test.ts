@@ -3,6 +3,7 @@ import { Role, type RepoState } from '../src/agents/agent-admin.js';
 import type { AgentView } from '../src/controllers/agent-view.js';
 import { settled } from '../src/controllers/repository-agents.js';
 import { membersOf } from '../src/controllers/repository-plan.js';
+import { cacheBehind } from '../src/controllers/repository-reconciler.js';
 import { justPlaced } from '../src/controllers/repository-status.js';
 import { batchMessage } from '../src/runtime/event-recorder.js';
 
@@ -73,4 +74,13 @@ test('a placement is "just placed" until observed, for a few seconds at most', (
   t.false(justPlaced(placed('Placing', [{ type: 'Scheduled', status: 'True' }, { type: 'Ready', status: 'False' }]), at + 1_000), 'observed before');
   t.false(justPlaced(placed('Ready', [{ type: 'Scheduled', status: 'True' }]), at + 1_000));
   t.false(justPlaced(placed('Pending', [{ type: 'Scheduled', status: 'False' }]), at + 1_000));
+});
+
+test('a cached status older than the epoch this process recorded for the same object waits for the cache', (t) => {
+  const recorded = { uid: 'u1', epoch: 9 };
+  t.true(cacheBehind({ metadata: { uid: 'u1' }, status: { epoch: 8 } }, recorded), 'stale cache: act on nothing');
+  t.false(cacheBehind({ metadata: { uid: 'u1' }, status: { epoch: 9 } }, recorded));
+  t.false(cacheBehind({ metadata: { uid: 'u1' }, status: { epoch: 10 } }, recorded), 'someone moved it further');
+  t.false(cacheBehind({ metadata: { uid: 'u2' }, status: {} }, recorded), 'a new object of the same name starts afresh');
+  t.false(cacheBehind({ metadata: { uid: 'u1' }, status: { epoch: 3 } }, undefined), 'nothing recorded by this process');
 });

@@ -29,12 +29,29 @@ const PLACED_RECHECK_MS = 250;
 /** The periodic look at a Ready repository, spread ±20% so thousands placed together do not come back together. */
 const resyncMs = (): number => Math.round(RESYNC_MS * (0.8 + 0.4 * Math.random()));
 
+/** How soon a look that found the cache behind this process's own status write tries again. */
+const CACHE_BEHIND_MS = 50;
+
+/** Whether the cached object's status is older than the epoch this process itself recorded for that same object. */
+export function cacheBehind(
+  cached: { metadata: { uid?: string }; status?: { epoch?: number } }, recorded: { uid: string; epoch: number } | undefined,
+): boolean {
+  return recorded !== undefined && recorded.uid === (cached.metadata.uid ?? '') && (cached.status?.epoch ?? 0) < recorded.epoch;
+}
+
 export class RepositoryReconciler {
   /** Per repository key: failover attempts blocked in a row (the next retry backs off from it). */
   private readonly blocked = new Map<string, number>();
   private readonly handovers = new Handovers();
   /** Per repository key: copies dropped from its replica set whose agent was not ready to remove them. */
   private readonly unremoved = new Map<string, Member[]>();
+  /**
+   * Per repository key: the epoch this process last recorded. The informer cache can lag behind that write; a
+   * reconcile acting on the older status would assign the agents an epoch already superseded (e.g. confirm a
+   * restarted old primary right after a failover away from it: with async writes it would acknowledge writes that
+   * the new primary never sees). Such a look waits for the cache instead.
+   */
+  private readonly recordedEpochs = new Map<string, { uid: string; epoch: number }>();
 
   constructor(
     private readonly clients: KubeClients,
@@ -54,8 +71,10 @@ export class RepositoryReconciler {
     if (!repo) {
       this.blocked.delete(key);
       this.unremoved.delete(key);
+      this.recordedEpochs.delete(key);
       return {};
     }
+    if (cacheBehind(repo, this.recordedEpochs.get(key))) return { requeueAfterMs: CACHE_BEHIND_MS };
     const cluster = this.caches.cluster(namespace, repo.spec.clusterRef);
     const agents = cluster
       ? agentViews(this.caches.clusterPods(namespace, cluster.metadata.name!), this.caches.zoneOfNode, this.failedAgents(namespace, cluster.metadata.name!))
@@ -191,6 +210,7 @@ export class RepositoryReconciler {
       ...(lastFailover ? { lastFailover } : {}),
     };
     const updated = await patchStatus<RepositoryResource>(this.clients.rest, this.target(repo), status);
+    this.recordedEpochs.set(`${repo.metadata.namespace}/${repo.metadata.name}`, { uid: repo.metadata.uid ?? '', epoch });
     const reason = lastFailover ? 'Failover' : repo.status?.epoch ? 'Replaced' : 'Placed';
     const where = `primary ${primary}, replicas ${replicas.join(', ') || 'none'}`;
     // First placements are routine and come by the thousand: one Event on the cluster per second names them all.
