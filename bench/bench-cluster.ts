@@ -100,6 +100,15 @@ export function busiestPrimary(state: Settled, repos: readonly string[]): { vict
  * Stops the writers and counts the acknowledged writes missing from any copy of their repository, once the cluster
  * settled and the copies converged; a cluster that does not settle is checked as it is (a report, not a crash).
  */
+/** The writes of `repo` started in [from, to) that failed: when, to which agent, what came back, how long it took. */
+export function failedWrites(writers: QuorumWriters, repo: string, from: number, to: number, ips: ReadonlyMap<string, string>): string {
+  const agentOf = new Map([...ips].map(([name, ip]) => [ip, name]));
+  const name = (addr: string) => agentOf.get(addr.split(':')[0]) ?? addr;
+  const failed = writers.failedBetween(repo, from, to).map((f) =>
+    `+${f.startedAt - from}ms ${name(f.target)} ${f.outcome}${f.code ? ` ${f.code}` : ''}${f.servedBy ? ` by ${name(f.servedBy)}` : ''} in ${f.endedAt - f.startedAt}ms`);
+  return failed.join('; ') || 'none (one request in flight throughout)';
+}
+
 async function retry<T>(fn: () => Promise<T>, attempts: number, pauseMs: number): Promise<T> {
   for (let i = 1; ; i++) {
     try {

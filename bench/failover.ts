@@ -17,7 +17,7 @@ import { waitFor } from '../e2e/harness/util.js';
 import type { QuorumWriters } from '../e2e/test/helpers/quorum-writers.js';
 import { Role } from '../operator/src/agents/agent-admin.js';
 import {
-  ackedLost, busiestPrimary, quantile, repositories, round, settled, startBenchCluster, writesFlowing, type BenchCluster, type Settled,
+  ackedLost, busiestPrimary, failedWrites, quantile, repositories, round, settled, startBenchCluster, writesFlowing, type BenchCluster, type Settled,
 } from './bench-cluster.js';
 import { measureHandover, type HandoverWindows } from './handover.js';
 import { printTable } from './table.js';
@@ -102,11 +102,7 @@ async function failoverTrials(bc: BenchCluster): Promise<{ trials: number[]; res
     if (worst > SLOW_S) {
       // Where a slow one's writes went meanwhile: the agent asked, what it answered, how long it took.
       const slowest = names[done.indexOf(Math.max(...done))];
-      const agentOf = new Map([...ips].map(([name, ip]) => [ip, name]));
-      const failed = bc.writers.failedBetween(slowest, killedAt, killedAt + Math.max(...done)).map((f) =>
-        `+${f.startedAt - killedAt}ms ${agentOf.get(f.target.split(':')[0]) ?? f.target} ${f.outcome}${f.code ? ` ${f.code}` : ''}` +
-        `${f.servedBy ? ` by ${agentOf.get(f.servedBy.split(':')[0]) ?? f.servedBy}` : ''} in ${f.endedAt - f.startedAt}ms`);
-      log(`  ${slowest}'s writes not acknowledged meanwhile: ${failed.join('; ') || 'none (one request in flight throughout)'}`);
+      log(`  ${slowest}'s writes not acknowledged meanwhile: ${failedWrites(bc.writers, slowest, killedAt, killedAt + Math.max(...done), ips)}`);
     }
   }
   return { trials, restartedServed, kills };

@@ -16,7 +16,7 @@ import { Role } from '../operator/src/agents/agent-admin.js';
 import type { RepositoryResource } from '../operator/src/crd/generated-types.js';
 import { mergePatch } from '../operator/src/kube/kube-clients.js';
 import {
-  ackedLost, agentPods, busiestPrimary, quantile, repositories, round, settled, startBenchCluster, writesFlowing, type ClusterRef,
+  ackedLost, agentPods, busiestPrimary, failedWrites, quantile, repositories, round, settled, startBenchCluster, writesFlowing, type ClusterRef,
 } from './bench-cluster.js';
 import { printTable } from './table.js';
 
@@ -107,6 +107,9 @@ export async function measureHandover(ctx: HandoverContext, opts: { checkLost?: 
       `${found.map((w) => (w.ms / 1000).toFixed(3)).join(', ')} s (after the drain: last old ack ${found.map((w) => ((w.lastOld - at) / 1000).toFixed(2)).join(', ')} s, ` +
       `recorded ${names.map((n) => ((recorded.get(n) ?? NaN) / 1000).toFixed(2)).join(', ')} s, serving ${names.map((n) => ((serving.get(n) ?? NaN) / 1000).toFixed(2)).join(', ')} s, ` +
       `first new ack ${found.map((w) => ((w.firstNew - at) / 1000).toFixed(2)).join(', ')} s)`);
+    // A window past the goal: where that repository's writes went meanwhile (the agent asked, what it answered).
+    const slow = found.findIndex((w) => w.ms > 3_000);
+    if (slow >= 0) log(`  ${names[slow]}'s writes not acknowledged meanwhile: ${failedWrites(ctx.writers, names[slow], at, found[slow].firstNew, ips)}`);
     // The drained Pod goes once nothing names it, and its ordinal comes back empty (settled() waits for that).
     await waitFor(`${victim} replaced`, async () => {
       const pod = (await agentPods(ctx)).find((p) => p.metadata?.name === victim);
