@@ -4,11 +4,10 @@
 // wait for a replica to catch up stays short across reconciles.
 import type { AgentAdmin } from '../agents/agent-admin.js';
 import type { RepositoryResourceStatus } from '../crd/generated-types.js';
-import type { ReplicaReport } from '../failover.js';
 import { canHandOver, type HandoverPlan, planHandover } from '../handover.js';
 import type { RepoDecision } from '../types.js';
 import type { AgentView } from './agent-view.js';
-import { reportOf } from './repository-agents.js';
+import { replicaReports } from './repository-agents.js';
 
 /** How long a replica may take to apply the old primary's final seq before the failover choice decides. */
 export const HANDOVER_WAIT_MS = 300;
@@ -39,7 +38,7 @@ export class Handovers {
       oldPrimary,
       finalSeq,
       replicas: status.replicas ?? [],
-      reports: await Promise.all((status.replicas ?? []).map((a) => report(admin, token, byName.get(a), a, decision.repo))),
+      reports: await replicaReports(admin, token, agents, decision.repo, status.replicas ?? []),
       keep: decision.replicas,
       excluded: agents.filter((a) => !a.ready || a.draining).map((a) => a.name),
       waitedMs: now - this.fencedAt.get(id)!,
@@ -60,16 +59,5 @@ async function fence(admin: AgentAdmin, token: string, view: AgentView | undefin
   } catch {
     // Not answering, predating Fence, or knowing a newer epoch: the failover path deals with each.
     return null;
-  }
-}
-
-async function report(admin: AgentAdmin, token: string, view: AgentView | undefined, agent: string, repo: string): Promise<ReplicaReport> {
-  const unreachable = { agent, appliedSeq: 0, epoch: 0, inSync: false, reachable: false };
-  if (!view?.ready) return unreachable;
-  try {
-    const s = await admin.repoState(view.addr, token, repo);
-    return s ? reportOf(agent, s) : { ...unreachable, reachable: true };
-  } catch {
-    return unreachable;
   }
 }
