@@ -4,16 +4,8 @@ import { credentials, Metadata, ServiceError, status } from '@grpc/grpc-js';
 import { Role, WriteConcern } from '../../proto/gen/govc/v1/admin.js';
 import { ReplicationClient } from '../../proto/gen/govc/v1/replication.js';
 import { freePort, spawnAgent } from './helpers/agent.js';
-import { Admin, TOKEN, commit, startNode, stopAll } from './helpers/replication-cluster.js';
+import { Admin, TOKEN, commit, grpcCode, startNode, stopAll } from './helpers/replication-cluster.js';
 
-const code = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return status.OK;
-  } catch (e) {
-    return (e as ServiceError).code;
-  }
-};
 
 test.serial('a missing or wrong token is refused and changes nothing', async (t) => {
   const [n] = [await startNode('auth')];
@@ -21,11 +13,11 @@ test.serial('a missing or wrong token is refused and changes nothing', async (t)
     const req = { repo: 'sec', role: Role.ROLE_PRIMARY, epoch: 1, primaryAddr: n.grpc, members: [n.grpc] };
     for (const token of [null, 'wrong-token-0123456789', `${TOKEN}x`]) {
       const admin = new Admin(n.grpc, token);
-      t.is(await code(admin.assign(req)), status.UNAUTHENTICATED);
-      t.is(await code(admin.call('getStats', {})), status.UNAUTHENTICATED);
+      t.is(await grpcCode(admin.assign(req)), status.UNAUTHENTICATED);
+      t.is(await grpcCode(admin.call('getStats', {})), status.UNAUTHENTICATED);
       admin.close();
     }
-    t.is(await code(n.admin.state('sec')), status.NOT_FOUND);
+    t.is(await grpcCode(n.admin.state('sec')), status.NOT_FOUND);
     t.is((await n.proc.client.get('/repos/sec')).status, 404);
     // The replication service is guarded the same way.
     const repl = new ReplicationClient(n.grpc, credentials.createInsecure());
@@ -51,25 +43,25 @@ test.serial('malformed requests get INVALID_ARGUMENT; stale epochs are refused, 
       { repo: '' }, { repo: '../x' }, { role: Role.ROLE_UNSPECIFIED }, { epoch: 0 }, { primaryAddr: 'nohost' },
       { members: ['a:b:c'] }, { writeConcern: 99 as WriteConcern }, { primaryAddr: '127.0.0.1:1' },
     ]) {
-      t.is(await code(n.admin.assign({ ...base, ...bad })), status.INVALID_ARGUMENT, JSON.stringify(bad));
+      t.is(await grpcCode(n.admin.assign({ ...base, ...bad })), status.INVALID_ARGUMENT, JSON.stringify(bad));
     }
-    t.is(await code(n.admin.state('v')), status.NOT_FOUND);
+    t.is(await grpcCode(n.admin.state('v')), status.NOT_FOUND);
     const s = await n.admin.assign(base);
     t.is(s.epoch, 3);
     t.is(s.role, Role.ROLE_PRIMARY);
-    t.is(await code(n.admin.assign({ ...base, epoch: 2 })), status.FAILED_PRECONDITION);
-    t.is(await code(n.admin.assign({ ...base, role: Role.ROLE_REPLICA, primaryAddr: '127.0.0.1:1' })), status.FAILED_PRECONDITION, 'a second primary in one epoch');
+    t.is(await grpcCode(n.admin.assign({ ...base, epoch: 2 })), status.FAILED_PRECONDITION);
+    t.is(await grpcCode(n.admin.assign({ ...base, role: Role.ROLE_REPLICA, primaryAddr: '127.0.0.1:1' })), status.FAILED_PRECONDITION, 'a second primary in one epoch');
     t.is((await commit(n, 'v', 1)).status, 201, 'a single-member quorum is the primary itself');
     await n.proc.stop('SIGKILL');
     const again = await startNode('val', {}, n);
-    t.is(await code(again.admin.assign({ ...base, epoch: 2 })), status.FAILED_PRECONDITION);
+    t.is(await grpcCode(again.admin.assign({ ...base, epoch: 2 })), status.FAILED_PRECONDITION);
     const st = await again.admin.state('v');
     t.is(st.epoch, 3);
     t.is(st.appliedSeq, 1);
     t.is(st.lastEpoch, 3, 'changes carry the epoch they were made in');
-    t.is(await code(again.admin.call('remove', { repo: 'v', epoch: 1 })), status.FAILED_PRECONDITION);
-    t.is(await code(again.admin.call('remove', { repo: 'v', epoch: 3 })), status.OK);
-    t.is(await code(again.admin.state('v')), status.NOT_FOUND);
+    t.is(await grpcCode(again.admin.call('remove', { repo: 'v', epoch: 1 })), status.FAILED_PRECONDITION);
+    t.is(await grpcCode(again.admin.call('remove', { repo: 'v', epoch: 3 })), status.OK);
+    t.is(await grpcCode(again.admin.state('v')), status.NOT_FOUND);
     await stopAll([again]);
   } finally {
     await n.proc.stop('SIGKILL');
@@ -82,7 +74,7 @@ test.serial('without a token the gRPC listener stays off and REST works', async 
   try {
     t.is((await a.client.post('/repos', { name: 'x' })).status, 201);
     const admin = new Admin(`127.0.0.1:${grpcPort}`);
-    t.is(await code(admin.call('health', {})), status.UNAVAILABLE);
+    t.is(await grpcCode(admin.call('health', {})), status.UNAVAILABLE);
     admin.close();
     t.regex(a.output(), /no GOVC_TOKEN/);
   } finally {

@@ -2,18 +2,10 @@
 // primary of) the older epoch at once, its answered position is final, lower epochs are refused, and a restart
 // remembers it. Real agent processes on loopback.
 import test from 'ava';
-import { ServiceError, status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { RepoState, Role, WriteConcern } from '../../proto/gen/govc/v1/admin.js';
-import { assignAll, commit, converged, startCluster, startNode, stopAll, until, type Node } from './helpers/replication-cluster.js';
+import { assignAll, commit, converged, grpcCode, startCluster, startNode, stopAll, until, type Node } from './helpers/replication-cluster.js';
 
-const code = async (p: Promise<unknown>) => {
-  try {
-    await p;
-    return status.OK;
-  } catch (e) {
-    return (e as ServiceError).code;
-  }
-};
 const fence = (n: Node, repo: string, epoch: number) => n.admin.call<{ repo: string; epoch: number }, RepoState>('fence', { repo, epoch });
 
 test.serial('fenced replicas stop acknowledging the old primary: no quorum write is acknowledged after their positions were read', async (t) => {
@@ -40,11 +32,11 @@ test.serial('fenced replicas stop acknowledging the old primary: no quorum write
 
     // Idempotent at the same epoch; a lower one is refused, as is an Assign below it; malformed or unknown: refused.
     t.is((await fence(b, 'f', 2)).appliedSeq, before.appliedSeq);
-    t.is(await code(fence(b, 'f', 1)), status.FAILED_PRECONDITION);
-    t.is(await code(b.admin.assign({ repo: 'f', epoch: 1, role: Role.ROLE_REPLICA, primaryAddr: a.grpc, members: nodes.map((n) => n.grpc) })), status.FAILED_PRECONDITION);
-    t.is(await code(fence(b, 'f', 0)), status.INVALID_ARGUMENT);
-    t.is(await code(fence(b, '../x', 3)), status.INVALID_ARGUMENT);
-    t.is(await code(fence(b, 'nope', 3)), status.NOT_FOUND);
+    t.is(await grpcCode(fence(b, 'f', 1)), status.FAILED_PRECONDITION);
+    t.is(await grpcCode(b.admin.assign({ repo: 'f', epoch: 1, role: Role.ROLE_REPLICA, primaryAddr: a.grpc, members: nodes.map((n) => n.grpc) })), status.FAILED_PRECONDITION);
+    t.is(await grpcCode(fence(b, 'f', 0)), status.INVALID_ARGUMENT);
+    t.is(await grpcCode(fence(b, '../x', 3)), status.INVALID_ARGUMENT);
+    t.is(await grpcCode(fence(b, 'nope', 3)), status.NOT_FOUND);
 
     // The promotion the fence prepared: b primary in epoch 2 with every write acknowledged before.
     await assignAll([b, c], 'f', b, 2, WriteConcern.WRITE_CONCERN_QUORUM);
@@ -69,7 +61,7 @@ test.serial('a fence survives a restart; fencing a primary stops its writes at o
     await n.proc.stop('SIGKILL');
     const again = await startNode('fence-restart', {}, n);
     try {
-      t.is(await code(fence(again, 'p', 4)), status.FAILED_PRECONDITION, 'the fence at 5 was durable');
+      t.is(await grpcCode(fence(again, 'p', 4)), status.FAILED_PRECONDITION, 'the fence at 5 was durable');
       t.is((await again.admin.state('p')).epoch, 5);
       t.is((await commit(again, 'p', 3)).status, 503);
       const promoted = await again.admin.assign({ repo: 'p', epoch: 5, role: Role.ROLE_PRIMARY, primaryAddr: again.grpc, members: [again.grpc] });

@@ -1,5 +1,5 @@
 // Test harness for replication: real agent processes with gRPC on loopback, driven through the Admin API.
-import { Metadata, credentials, ServiceError } from '@grpc/grpc-js';
+import { Metadata, credentials, ServiceError, status } from '@grpc/grpc-js';
 import { AdminClient, AssignRequest, RepoState, Role, WriteConcern } from '../../../proto/gen/govc/v1/admin.js';
 import { AgentProcess, commitBody, freePort, spawnAgent, tempDir } from './agent.js';
 
@@ -121,4 +121,14 @@ export async function stopAll(nodes: Node[]): Promise<void> {
     n.admin.close();
     await n.proc.stop('SIGKILL');
   }));
+}
+
+/** The gRPC status a call ends with (OK when it succeeds). */
+export async function grpcCode(p: Promise<unknown>): Promise<status> {
+  try {
+    await p;
+    return status.OK;
+  } catch (e) {
+    return (e as ServiceError).code;
+  }
 }
