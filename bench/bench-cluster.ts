@@ -177,19 +177,32 @@ export interface BenchCluster extends ClusterRef {
   stop(): Promise<void>;
 }
 
-async function startOperator(plane: ControlPlane): Promise<ManagedProcess> {
+/** Runs a kubectl command against the plane; a non-zero exit throws with its stderr. */
+export async function kubectl(plane: ControlPlane, args: string[], input?: string): Promise<void> {
+  const r = await plane.handle.kubectl(args, input === undefined ? {} : { input });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
+}
+
+/**
+ * The operator as a host process on the plane, logging to the plane's operator.log (BENCH_OPERATOR_LOG_LEVEL, default
+ * warn). `httpAddr`: its metrics/probe listener (a free loopback port by default); `env` and `nodeArgs` add to it.
+ */
+export async function startOperator(
+  plane: ControlPlane, o: { httpAddr?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
+): Promise<ManagedProcess> {
   return spawnManaged({
     name: 'operator',
     command: process.execPath,
-    args: [join(repoRoot, 'dist/operator/src/main.js')],
+    args: [...(o.nodeArgs ?? []), join(repoRoot, 'dist/operator/src/main.js')],
     logFile: join(plane.dir, 'operator.log'),
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       KUBECONFIG: plane.handle.kubeconfigPath,
       GOVC_LEASE_NAMESPACE: 'default',
-      GOVC_OPERATOR_HTTP_ADDR: `127.0.0.1:${await freePort()}`,
+      GOVC_OPERATOR_HTTP_ADDR: o.httpAddr ?? `127.0.0.1:${await freePort()}`,
       GOVC_LOG_LEVEL: process.env.BENCH_OPERATOR_LOG_LEVEL ?? 'warn',
+      ...o.env,
       [PLANE_MARKER]: plane.id,
       [OWNER_MARKER]: String(process.pid),
     },
@@ -218,14 +231,10 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
     await plane.stop();
   };
   try {
-    const kubectl = async (args: string[], input?: string): Promise<void> => {
-      const r = await plane.handle.kubectl(args, input === undefined ? {} : { input });
-      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-    };
-    await kubectl(['apply', '--server-side', '-f', join(repoRoot, 'crds')]);
-    await kubectl(['wait', '--for', 'condition=Established', '--timeout', '60s', 'crd/govcclusters.govc.io', 'crd/repositories.govc.io']);
-    await kubectl(['create', 'namespace', namespace]);
-    await kubectl(['apply', '-n', namespace, '-f', '-'], JSON.stringify({
+    await kubectl(plane, ['apply', '--server-side', '-f', join(repoRoot, 'crds')]);
+    await kubectl(plane, ['wait', '--for', 'condition=Established', '--timeout', '60s', 'crd/govcclusters.govc.io', 'crd/repositories.govc.io']);
+    await kubectl(plane, ['create', 'namespace', namespace]);
+    await kubectl(plane, ['apply', '-n', namespace, '-f', '-'], JSON.stringify({
       apiVersion: 'v1', kind: 'List', items: [
         { apiVersion: 'govc.io/v1alpha1', kind: 'GovcCluster', metadata: { name: cluster }, spec: { agents: o.agents, image: 'govc/agent:0.1.0', defaults: { replicationFactor: 3, writeConcern: o.writeConcern ?? 'quorum' } } },
         ...o.repos.map((name) => ({ apiVersion: 'govc.io/v1alpha1', kind: 'Repository', metadata: { name }, spec: { clusterRef: cluster } })),

@@ -11,7 +11,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlPlane } from '../e2e/harness/control-plane.js';
 import { repoRoot } from '../e2e/harness/paths.js';
-import { OWNER_MARKER, PLANE_MARKER, spawnManaged, type ManagedProcess } from '../e2e/harness/proc.js';
+import type { ManagedProcess } from '../e2e/harness/proc.js';
 import { freePort, waitFor } from '../e2e/harness/util.js';
 import type { GovcClusterResource, RepositoryResource } from '../operator/src/crd/generated-types.js';
 import { shareAgents } from '../operator/src/kube/shared-agent.js';
@@ -19,6 +19,7 @@ import { InformerRunner } from '../operator/src/runtime/informer-runner.js';
 import { makeLogger } from '../operator/src/runtime/logger.js';
 import { measureFloor, type Floor } from './operator-floor.js';
 import { cpuSeconds } from './servers.js';
+import { kubectl, startOperator } from './bench-cluster.js';
 import { printTable } from './table.js';
 
 const SIZES = (process.env.BENCH_REPOS ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
@@ -50,32 +51,6 @@ const log = (m: string): void => void process.stderr.write(`[bench operator] ${m
 function peakRssMb(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-async function kubectl(plane: ControlPlane, args: string[], input?: string): Promise<void> {
-  const r = await plane.handle.kubectl(args, input === undefined ? {} : { input });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-}
-
-async function startOperator(plane: ControlPlane, httpAddr: string): Promise<ManagedProcess> {
-  return spawnManaged({
-    name: 'operator',
-    command: process.execPath,
-    // BENCH_OPERATOR_PROF=<dir>: a V8 CPU profile of the operator, written when it stops.
-    args: [...(process.env.BENCH_OPERATOR_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROF}`] : []), join(repoRoot, 'dist/operator/src/main.js')],
-    logFile: join(plane.dir, 'operator.log'),
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      KUBECONFIG: plane.handle.kubeconfigPath,
-      GOVC_LEASE_NAMESPACE: 'default',
-      GOVC_OPERATOR_HTTP_ADDR: httpAddr,
-      GOVC_REPOSITORY_WORKERS: WORKERS,
-      GOVC_LOG_LEVEL: 'warn',
-      [PLANE_MARKER]: plane.id,
-      [OWNER_MARKER]: String(process.pid),
-    },
-  });
 }
 
 /** Creates `n` Repository CRs, CREATE_CONCURRENCY at a time. */
@@ -119,7 +94,12 @@ async function runSize(n: number): Promise<Result> {
       },
     }));
     const metricsAddr = `127.0.0.1:${await freePort()}`;
-    operator = await startOperator(plane, metricsAddr);
+    operator = await startOperator(plane, {
+      httpAddr: metricsAddr,
+      env: { GOVC_REPOSITORY_WORKERS: WORKERS },
+      // BENCH_OPERATOR_PROF=<dir>: a V8 CPU profile of the operator, written when it stops.
+      nodeArgs: process.env.BENCH_OPERATOR_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROF}`] : [],
+    });
     const api = kc.makeApiClient(CustomObjectsApi);
     await waitFor('3 ready agents', async () => {
       const c = (await api.getNamespacedCustomObject({ ...GROUP, plural: 'govcclusters', namespace: NS, name: 'demo' })) as GovcClusterResource;
