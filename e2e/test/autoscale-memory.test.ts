@@ -13,7 +13,7 @@ import { delay, waitFor } from '../harness/util.js';
 import { createNamespace, isReady } from './helpers/k8s.js';
 import { agentAdmin, getCluster, installOperator, listRepositories, repoReady, uninstallOperator } from './helpers/operator.js';
 import { uniqueName, usePlane } from './helpers/plane.js';
-import { type AckedWrite, verifyAcked } from './helpers/quorum-writers.js';
+import { QuorumWriters, verifyAcked } from './helpers/quorum-writers.js';
 
 const plane = usePlane(test);
 const ns = uniqueName('govc-mem');
@@ -111,47 +111,6 @@ async function loadHeavy(name: string, endpoints: () => readonly string[]): Prom
   }
 }
 
-/** Quorum writes through the Ready agents like QuorumWriters (helpers), one per repository at a time, paced. */
-class PacedWriters {
-  readonly acked = new Map<string, AckedWrite[]>();
-  private running = false;
-  private loops: Promise<void>[] = [];
-  constructor(private readonly repos: readonly string[], private readonly endpoints: () => readonly string[]) {
-    for (const r of repos) this.acked.set(r, []);
-  }
-
-  start(): void {
-    this.running = true;
-    this.loops = this.repos.map((r) => this.loop(r));
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.loops);
-  }
-
-  private async loop(repo: string): Promise<void> {
-    for (let i = 0, n = 0; this.running; n++) {
-      const list = this.endpoints();
-      const startedAt = Date.now();
-      const res = list.length === 0 ? undefined : await fetch(`http://${list[n % list.length]}/api/v1/repos/${repo}/commits`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ branch: 'main', message: `w${i}`, author: { name: 'Load', email: 'load@example.com' }, files: [{ path: 'w.txt', content: `${i}\n` }] }),
-        signal: AbortSignal.timeout(3_000),
-      }).catch(() => undefined);
-      if (res?.status === 201) {
-        const { sha, seq } = (await res.json()) as { sha: string; seq: number };
-        this.acked.get(repo)!.push({ repo, sha, seq, servedBy: res.headers.get('x-govc-served-by') ?? '', startedAt, ackedAt: Date.now() });
-        i++;
-      } else {
-        await res?.text().catch(() => undefined);
-      }
-      await delay(Math.max(0, startedAt + PACE_MS - Date.now()));
-    }
-  }
-}
-
 test.before(async () => {
   p = await plane();
   kc = p.adminKubeConfig();
@@ -195,8 +154,8 @@ test.serial('memory past the target grows 3 agents to 5 within the load bound; r
       await delay(250);
     }
   })();
-  const early = new PacedWriters(LIVE_EARLY, () => endpoints);
-  const late = new PacedWriters(LIVE_LATE, () => endpoints);
+  const early = new QuorumWriters(LIVE_EARLY, () => endpoints, PACE_MS);
+  const late = new QuorumWriters(LIVE_LATE, () => endpoints, PACE_MS);
   early.start();
   t.teardown(async () => {
     refreshing = false;

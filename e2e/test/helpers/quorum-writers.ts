@@ -40,8 +40,11 @@ export class QuorumWriters {
   private loops: Promise<void>[] = [];
   private next = 0;
 
-  /** `agents`: HTTP addresses (ip:port) of the cluster's agents, asked before every request (they may change). */
-  constructor(private readonly repos: readonly string[], private readonly agents: () => readonly string[]) {
+  /**
+   * `agents`: HTTP addresses (ip:port) of the cluster's agents, asked before every request (they may change).
+   * `paceMs`: a repository's writes start at least this far apart (0: each as soon as the last one ended).
+   */
+  constructor(private readonly repos: readonly string[], private readonly agents: () => readonly string[], private readonly paceMs = 0) {
     for (const r of repos) this.acked.set(r, []);
   }
 
@@ -103,6 +106,7 @@ export class QuorumWriters {
           const { sha, seq } = JSON.parse(body) as { sha: string; seq: number };
           this.acked.get(repo)!.push({ repo, sha, seq, servedBy: res.headers.get('x-govc-served-by') ?? '', startedAt, ackedAt: Date.now() });
           i++;
+          await this.pause(startedAt, 0);
           continue;
         }
         let code: string | undefined;
@@ -117,8 +121,14 @@ export class QuorumWriters {
         this.fail(repo, { target, startedAt, endedAt: Date.now(), outcome: (err as Error).name });
       }
       this.failures.set(repo, (this.failures.get(repo) ?? 0) + 1);
-      await delay(50);
+      await this.pause(startedAt, 50);
     }
+  }
+
+  /** Waits at least `minMs`, and until `paceMs` after `startedAt`. */
+  private async pause(startedAt: number, minMs: number): Promise<void> {
+    const ms = Math.max(minMs, startedAt + this.paceMs - Date.now());
+    if (ms > 0) await delay(ms);
   }
 }
 
