@@ -68,7 +68,7 @@ export class PrimaryRole {
     const seq = this.repo.seq;
     const f: Follower = { member: sub.member, sink, syncedAt: seq, sentSeq: seq, stalled: false };
     this.followers.set(sub.member, f);
-    if (!sink.send({ body: { $case: 'hello', value: { epoch: this.assignment.epoch, seq, httpAddr: this.opts.httpAddr } } })) this.stall(f);
+    if (!sink.send({ body: { $case: 'hello', value: { epoch: this.assignment.epoch, seq, httpAddr: this.opts.httpAddr, lastEpoch: this.repo.lastEpoch } } })) this.stall(f);
     const catchUp = this.catchUp(sub, f);
     // The replica's position counts right away: after a range catch-up it acknowledges again as it applies.
     if (catchUp.kind === 'none') this.ack(sub.member, sub.appliedSeq);

@@ -31,6 +31,14 @@ export class ReplicaRole {
   private pendingSnapshot: SnapshotFrame[] = [];
   private helloSeq = -1;
   private forceSnapshot = false;
+  /**
+   * This copy holds this primary's history (up to its seq): it was at the primary's own (seq, epoch) at Hello, or it
+   * installed the primary's snapshot or applied a change the primary streamed. Until then a seq as high as the
+   * primary's proves nothing: a copy that diverged (e.g. a deposed primary with unacknowledged writes) can be there.
+   */
+  private descends = false;
+  /** Asked this stream for a snapshot: the copy is not trusted until it is installed. */
+  private snapshotAsked = false;
   /** Where the primary serves REST: from the assignment at first, then as its Hello says. */
   primaryHttp: string | undefined;
   inSync = false;
@@ -80,6 +88,8 @@ export class ReplicaRole {
     this.pendingSnapshot = [];
     this.helloSeq = -1;
     this.inSync = false;
+    this.descends = false;
+    this.snapshotAsked = this.forceSnapshot;
     const link = this.peers.stream(this.assignment.primaryAddr, (m) => this.onMessage(link, m), (err) => this.onEnd(link, err));
     this.link = link;
     link.send({
@@ -116,6 +126,8 @@ export class ReplicaRole {
           }
           this.helloSeq = h.seq;
           this.primarySeq = h.seq;
+          const repo = this.host.repo();
+          this.descends = !this.snapshotAsked && repo.seq === h.seq && repo.lastEpoch === h.lastEpoch;
           this.primaryHttp = h.httpAddr || this.primaryHttp;
           this.connected = true;
           for (const w of this.helloWaiters.splice(0)) w();
@@ -144,6 +156,7 @@ export class ReplicaRole {
           this.pendingSnapshot = [];
           this.host.installSnapshot(snapshotChange(frames), { createdAt: f.createdAt });
           this.forceSnapshot = false;
+          this.descends = true;
           this.host.log.info('installed snapshot from primary', { repo: this.assignment.repo, seq: f.seq });
           this.acknowledge(link);
           return;
@@ -160,6 +173,8 @@ export class ReplicaRole {
     if (change.seq <= repo.seq) return; // already have it (a range that overlaps a snapshot)
     if (change.seq !== repo.seq + 1) throw new Error(`change ${change.seq} does not follow applied seq ${repo.seq}`);
     repo.applyRecorded(change);
+    // The primary streams a range only from a position it matched with its own log.
+    this.descends = true;
     this.acknowledge(link);
   }
 
@@ -169,7 +184,7 @@ export class ReplicaRole {
   }
 
   private checkSynced(): void {
-    if (!this.inSync && this.helloSeq >= 0 && this.host.repo().seq >= this.helloSeq) this.inSync = this.caughtUp = true;
+    if (!this.inSync && this.descends && this.helloSeq >= 0 && this.host.repo().seq >= this.helloSeq) this.inSync = this.caughtUp = true;
   }
 
   /** The primary's REST address, waiting up to `ms` for the first Hello when it is not known yet. */

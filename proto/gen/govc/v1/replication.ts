@@ -75,6 +75,12 @@ export interface Hello {
   seq: number;
   /** Where the primary serves REST, for forwarding. */
   httpAddr: string;
+  /**
+   * The epoch of the primary's change at `seq`. A replica at the same (seq, last_epoch) holds the primary's history;
+   * one at the same or a higher seq from another epoch does not (it diverged) and is not in sync until the snapshot
+   * that follows is installed.
+   */
+  lastEpoch: number;
 }
 
 /**
@@ -92,8 +98,11 @@ export interface ChangeFrame {
 }
 
 /**
- * A full copy at `seq`: a git v2 pack of every object, in chunks of up to 1 MiB; the last frame carries the refs and
- * repository metadata. The replica replaces its copy with it and continues from `seq`.
+ * A full copy at `seq`: one change record (as in ChangeFrame) holding every object, the refs and the metadata, cut into
+ * chunks of up to 1 MiB in `change`; the last frame also carries the refs and metadata. The replica replaces its copy
+ * with it and continues from `seq`. Agents before `change` sent `pack` instead (a git v2 pack of every object, refs
+ * and metadata in the last frame): still read, never sent (building and reading a pack costs ~40x the CPU, and both
+ * block the agent's event loop).
  */
 export interface SnapshotFrame {
   seq: number;
@@ -105,6 +114,7 @@ export interface SnapshotFrame {
   description: string;
   createdAt: string;
   lastEpoch: number;
+  change: Buffer;
 }
 
 export interface SnapshotRef {
@@ -685,7 +695,7 @@ export const PrimaryMessage: MessageFns<PrimaryMessage> = {
 };
 
 function createBaseHello(): Hello {
-  return { epoch: 0, seq: 0, httpAddr: "" };
+  return { epoch: 0, seq: 0, httpAddr: "", lastEpoch: 0 };
 }
 
 export const Hello: MessageFns<Hello> = {
@@ -698,6 +708,9 @@ export const Hello: MessageFns<Hello> = {
     }
     if (message.httpAddr !== "") {
       writer.uint32(26).string(message.httpAddr);
+    }
+    if (message.lastEpoch !== 0) {
+      writer.uint32(32).uint64(message.lastEpoch);
     }
     return writer;
   },
@@ -739,6 +752,14 @@ export const Hello: MessageFns<Hello> = {
             message.httpAddr = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.lastEpoch = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -760,6 +781,11 @@ export const Hello: MessageFns<Hello> = {
         : isSet(object.http_addr)
         ? globalThis.String(object.http_addr)
         : "",
+      lastEpoch: isSet(object.lastEpoch)
+        ? globalThis.Number(object.lastEpoch)
+        : isSet(object.last_epoch)
+        ? globalThis.Number(object.last_epoch)
+        : 0,
     };
   },
 
@@ -774,6 +800,9 @@ export const Hello: MessageFns<Hello> = {
     if (message.httpAddr !== "") {
       obj.httpAddr = message.httpAddr;
     }
+    if (message.lastEpoch !== 0) {
+      obj.lastEpoch = Math.round(message.lastEpoch);
+    }
     return obj;
   },
 
@@ -785,6 +814,7 @@ export const Hello: MessageFns<Hello> = {
     message.epoch = object.epoch ?? 0;
     message.seq = object.seq ?? 0;
     message.httpAddr = object.httpAddr ?? "";
+    message.lastEpoch = object.lastEpoch ?? 0;
     return message;
   },
 };
@@ -937,6 +967,7 @@ function createBaseSnapshotFrame(): SnapshotFrame {
     description: "",
     createdAt: "",
     lastEpoch: 0,
+    change: Buffer.alloc(0),
   };
 }
 
@@ -968,6 +999,9 @@ export const SnapshotFrame: MessageFns<SnapshotFrame> = {
     }
     if (message.lastEpoch !== 0) {
       writer.uint32(72).uint64(message.lastEpoch);
+    }
+    if (message.change.length !== 0) {
+      writer.uint32(82).bytes(message.change);
     }
     return writer;
   },
@@ -1057,6 +1091,14 @@ export const SnapshotFrame: MessageFns<SnapshotFrame> = {
             message.lastEpoch = longToNumber(reader.uint64());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.change = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1092,6 +1134,7 @@ export const SnapshotFrame: MessageFns<SnapshotFrame> = {
         : isSet(object.last_epoch)
         ? globalThis.Number(object.last_epoch)
         : 0,
+      change: isSet(object.change) ? Buffer.from(bytesFromBase64(object.change)) : Buffer.alloc(0),
     };
   },
 
@@ -1124,6 +1167,9 @@ export const SnapshotFrame: MessageFns<SnapshotFrame> = {
     if (message.lastEpoch !== 0) {
       obj.lastEpoch = Math.round(message.lastEpoch);
     }
+    if (message.change.length !== 0) {
+      obj.change = base64FromBytes(message.change);
+    }
     return obj;
   },
 
@@ -1141,6 +1187,7 @@ export const SnapshotFrame: MessageFns<SnapshotFrame> = {
     message.description = object.description ?? "";
     message.createdAt = object.createdAt ?? "";
     message.lastEpoch = object.lastEpoch ?? 0;
+    message.change = object.change ?? Buffer.alloc(0);
     return message;
   },
 };
