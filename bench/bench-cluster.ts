@@ -3,7 +3,7 @@
 // (BENCH_OPERATOR_LOG_LEVEL, default warn), and QuorumWriters that write through the Ready agents only, as a client
 // of the cluster's Service would. Also the checks both benchmarks make on it: settled() and ackedLost().
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ControlPlane } from '../e2e/harness/control-plane.js';
 import { repoRoot } from '../e2e/harness/paths.js';
@@ -227,7 +227,14 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
     await writers.stop();
     admin.close();
     await operator?.stop(5_000);
-    if (o.keepOperatorLog) await copyFile(join(plane.dir, 'operator.log'), o.keepOperatorLog).catch(() => undefined);
+    if (o.keepOperatorLog) {
+      await copyFile(join(plane.dir, 'operator.log'), o.keepOperatorLog).catch(() => undefined);
+      // The agents' logs beside it (<file>.<pod>.log): stalls, fences, snapshots.
+      const pods = join(plane.dir, 'kubelet', 'pods', namespace);
+      for (const dir of await readdir(pods).catch(() => [] as string[])) {
+        await copyFile(join(pods, dir, 'agent.log'), `${o.keepOperatorLog}.${dir.split('_')[0]}.log`).catch(() => undefined);
+      }
+    }
     await plane.stop();
   };
   try {

@@ -2,6 +2,7 @@
 // GOVC_HTTP_ADDR. Stops cleanly on SIGTERM/SIGINT (finishes in-flight requests, closes journals).
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
+import { watchEventLoop } from './event-loop-watch.js';
 import { createLogger, flushLogs } from './logger.js';
 import { LocalDiskPersistence } from './persistence/local-disk.js';
 import { ReplicationNode, createReplicationNode } from './start-replication.js';
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
+  watchEventLoop(log);
   const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const store = new RepositoryStore();
   let ready = false;
