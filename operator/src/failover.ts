@@ -19,6 +19,19 @@ export interface RepositoryStatusView {
    * With it, promotion waits until the reachable replicas must include one that holds every acknowledged write.
    */
   requiredAcks?: number;
+  /**
+   * The epoch recorded before this one. When no write can have been acknowledged in this epoch (it was recorded but
+   * never took effect, e.g. the primary died before its assignment reached enough replicas), failover decides on it.
+   */
+  previous?: PreviousEpochView;
+}
+
+/** The replica set of the epoch before the recorded one (the ack count its write concern required). */
+export interface PreviousEpochView {
+  primary: string | null;
+  replicas: readonly string[];
+  epoch: number;
+  requiredAcks: number;
 }
 
 /** What one replica says about itself (admin RPC RepoState). */
@@ -64,26 +77,75 @@ export type FailoverDecision =
       replicas: string[];
       appliedSeq: number;
       rejected: Rejection[];
+      /** The epoch whose replicas the choice was made among: the recorded one, or the one before (see `previous`). */
+      decidedIn: number;
     }
   | { decision: 'degraded'; repo: string; reason: DegradedReason; message: string; rejected: Rejection[] };
 
 /** What failover reads from a Repository's status, with the acknowledgements its write concern required. */
 export function statusView(
-  s: { primary?: string; replicas?: string[]; members?: unknown[]; epoch?: number; inSyncReplicas?: string[] },
+  s: {
+    primary?: string; replicas?: string[]; members?: unknown[]; epoch?: number; inSyncReplicas?: string[];
+    previousEpoch?: { epoch?: number; primary?: string; replicas?: string[]; writeConcern?: 'async' | 'quorum' | 'all' };
+  },
   writeConcern: 'async' | 'quorum' | 'all',
 ): RepositoryStatusView {
   const replicas = s.replicas ?? [];
-  const members = s.members?.length || 1 + replicas.length;
-  const requiredAcks = writeConcern === 'async' ? 1 : writeConcern === 'all' ? members : Math.floor(members / 2) + 1;
-  return { primary: s.primary || null, replicas, epoch: s.epoch ?? 0, requiredAcks, ...(s.inSyncReplicas ? { inSyncReplicas: s.inSyncReplicas } : {}) };
+  const requiredAcks = acksFor(writeConcern, s.members?.length || 1 + replicas.length);
+  const p = s.previousEpoch;
+  const previous: PreviousEpochView | undefined = p?.epoch ? {
+    primary: p.primary || null, replicas: p.replicas ?? [], epoch: p.epoch,
+    requiredAcks: acksFor(p.writeConcern ?? writeConcern, 1 + (p.replicas ?? []).filter((r) => r !== p.primary).length),
+  } : undefined;
+  return {
+    primary: s.primary || null, replicas, epoch: s.epoch ?? 0, requiredAcks,
+    ...(s.inSyncReplicas ? { inSyncReplicas: s.inSyncReplicas } : {}),
+    ...(previous ? { previous } : {}),
+  };
+}
+
+function acksFor(writeConcern: 'async' | 'quorum' | 'all', members: number): number {
+  return writeConcern === 'async' ? 1 : writeConcern === 'all' ? members : Math.floor(members / 2) + 1;
 }
 
 /**
  * The in-sync, reachable replica of the current epoch with the highest applied seq (ties: the lowest name);
- * the new epoch is always the recorded one + 1.
+ * the new epoch is always the recorded one + 1. When none can be promoted in the recorded epoch but the reports prove
+ * that epoch never acknowledged a write, the same choice among the previous epoch's replicas.
  */
 export function chooseNewPrimary(input: FailoverInput): FailoverDecision {
-  const { repo, status } = input;
+  const current = chooseIn(input, input.status, input.status.epoch);
+  const previous = input.status.previous;
+  if (current.decision === 'promote' || current.reason === 'StatusBehindReplicas' || !previous) return current;
+  if (previous.epoch >= input.status.epoch || !noWriteAcknowledgedIn(input.status, input.reports)) return current;
+  const earlier = chooseIn(input, { ...previous }, input.status.epoch);
+  return earlier.decision === 'promote' ? earlier : current;
+}
+
+/**
+ * Replicas that answered holding a copy assigned in an epoch before `status.epoch`. A primary acknowledges a write
+ * once `requiredAcks` members of its epoch applied it, and a replica streams only in the epoch it is assigned (epochs
+ * only grow on an agent, and the failover's fenced look stops it from ever taking this one), so none of these holds
+ * a write acknowledged in this epoch. A replica without a copy proves nothing: it may have lost one.
+ */
+function olderCopies(status: RepositoryStatusView, replicas: readonly string[], reports: readonly ReplicaReport[]): number {
+  return replicas.filter((a) => reports.some((r) => r.agent === a && r.reachable && r.epoch > 0 && r.epoch < status.epoch)).length;
+}
+
+/**
+ * Whether no write can have been acknowledged in the recorded epoch: fewer replicas than an acknowledgement needs
+ * can have held it. Never with async writes (the primary alone acknowledges).
+ */
+export function noWriteAcknowledgedIn(status: RepositoryStatusView, reports: readonly ReplicaReport[]): boolean {
+  const holders = (status.requiredAcks ?? 1) - 1;
+  if (holders <= 0) return false;
+  const replicas = [...new Set(status.replicas)].filter((r) => r !== status.primary);
+  return replicas.length - olderCopies(status, replicas, reports) < holders;
+}
+
+/** The choice among `status`'s replicas; `recorded`: the epoch the Repository status records (the new one is +1). */
+function chooseIn(input: FailoverInput, status: RepositoryStatusView, recorded: number): FailoverDecision {
+  const { repo } = input;
   const degraded = (reason: DegradedReason, message: string, rejected: Rejection[] = []): FailoverDecision => ({
     decision: 'degraded',
     repo,
@@ -97,11 +159,11 @@ export function chooseNewPrimary(input: FailoverInput): FailoverDecision {
   for (const r of input.reports) if (r.reachable) reports.set(r.agent, r);
 
   // A replica in a newer epoch means someone promoted after our record was written: re-read before acting.
-  const ahead = [...reports.values()].filter((r) => r.epoch > status.epoch).sort((a, b) => compare(a.agent, b.agent));
+  const ahead = [...reports.values()].filter((r) => r.epoch > recorded).sort((a, b) => compare(a.agent, b.agent));
   if (ahead.length > 0) {
     return degraded(
       'StatusBehindReplicas',
-      `${ahead[0].agent} follows epoch ${ahead[0].epoch}, status records ${status.epoch}; re-read the status`,
+      `${ahead[0].agent} follows epoch ${ahead[0].epoch}, status records ${recorded}; re-read the status`,
     );
   }
 
@@ -153,7 +215,7 @@ export function chooseNewPrimary(input: FailoverInput): FailoverDecision {
     return degraded('NoInSyncReplica', `no reachable replica of ${repo} is in sync in epoch ${status.epoch}`, rejected);
   }
 
-  const quorum = quorumCheck(status, replicas.length, sameEpoch.length);
+  const quorum = quorumCheck(status, replicas.length - olderCopies(status, replicas, input.reports), sameEpoch.length);
   if (quorum) return degraded('QuorumUnreachable', `${repo}: ${quorum}`, rejected);
 
   candidates.sort((a, b) => b.appliedSeq - a.appliedSeq || compare(a.agent, b.agent));
@@ -162,10 +224,11 @@ export function chooseNewPrimary(input: FailoverInput): FailoverDecision {
     decision: 'promote',
     repo,
     newPrimary: chosen.agent,
-    newEpoch: status.epoch + 1,
+    newEpoch: recorded + 1,
     replicas: replicas.filter((a) => a !== chosen.agent),
     appliedSeq: chosen.appliedSeq,
     rejected,
+    decidedIn: status.epoch,
   };
 }
 
@@ -189,15 +252,16 @@ export function keptInSync(previous: { epoch?: number; inSyncReplicas?: string[]
 }
 
 /**
- * An acknowledged write is on `requiredAcks - 1` replicas besides the primary. Hearing from more than
- * `replicas - (requiredAcks - 1)` of them guarantees one of those is heard, so the highest seq heard covers every
- * acknowledged write. Async writes (one ack) can never be covered: that loss is what async accepts.
+ * An acknowledged write is on `requiredAcks - 1` replicas besides the primary, among the `possible` ones (replicas
+ * not proven to hold an older epoch only). Hearing from more than `possible - (requiredAcks - 1)` of them guarantees
+ * one of those is heard, so the highest seq heard covers every acknowledged write. Async writes (one ack) can never be
+ * covered: that loss is what async accepts.
  */
-function quorumCheck(status: RepositoryStatusView, replicas: number, heard: number): string | undefined {
+function quorumCheck(status: RepositoryStatusView, possible: number, heard: number): string | undefined {
   const holders = (status.requiredAcks ?? 1) - 1;
   if (holders <= 0) return undefined;
-  const needed = replicas - holders + 1;
-  return heard >= needed ? undefined : `heard from ${heard} of ${replicas} replicas in this epoch, need ${needed}`;
+  const needed = possible - holders + 1;
+  return heard >= needed ? undefined : `heard from ${heard} of the ${possible} replicas that may hold this epoch's writes, need ${needed}`;
 }
 
 export interface HealthProbe {

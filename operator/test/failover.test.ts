@@ -128,6 +128,64 @@ test('statusView: the acknowledgements each write concern required, from the rec
   t.is(both.decision === 'promote' && both.newPrimary, 'c');
 });
 
+// Epoch 8 was recorded (replica c replaced by x) but the primary died before any replica got it: they still hold 7.
+const cut = {
+  primary: 'a', replicas: ['b', 'x'], epoch: 8, requiredAcks: 2,
+  previous: { primary: 'a', replicas: ['b', 'c'], epoch: 7, requiredAcks: 2 },
+};
+
+test('an epoch that never took effect: the choice is made among the previous epoch\'s replicas, at recorded + 1', (t) => {
+  const d = promote({ repo: 'r', status: cut, reports: [report('b', 40), report('c', 41), report('x', 10, { epoch: 5, inSync: false })] });
+  t.is(d.newPrimary, 'c');
+  t.is(d.newEpoch, 9);
+  t.is(d.decidedIn, 7);
+  // The previous epoch's own rules hold: both of its replicas must answer (quorum of 3), the floor too.
+  const one = chooseNewPrimary({ repo: 'r', status: cut, reports: [report('b', 40), report('c', 41, { reachable: false }), report('x', 10, { epoch: 5 })] });
+  t.is(one.decision, 'degraded');
+  const behind = promote({ repo: 'r', status: cut, reports: [report('b', 40), report('c', 39), report('x', 10, { epoch: 5 })] });
+  t.is(behind.newPrimary, 'b');
+  // A normal failover in the recorded epoch is decided there.
+  t.is(promote({ repo: 'r', status: cut, reports: [report('b', 40, { epoch: 8 }), report('x', 12, { epoch: 8 })] }).decidedIn, 8);
+});
+
+test('the previous epoch is used only when the reports prove the recorded one acknowledged nothing', (t) => {
+  const blocked = (reports: ReplicaReport[], status: FailoverInput['status'] = cut) => {
+    const d = chooseNewPrimary({ repo: 'r', status, reports });
+    return d.decision === 'degraded' ? d.reason : `promoted ${d.newPrimary}`;
+  };
+  // x holds epoch 8 (even not in sync): it and the primary may have acknowledged writes c never saw.
+  t.is(blocked([report('b', 40), report('c', 41), report('x', 10, { epoch: 8, inSync: false })]), 'NoInSyncReplica');
+  // x caught up in epoch 8: any write of epoch 8 was acknowledged with x (b still holds 7, so it never streamed in 8).
+  t.is(blocked([report('b', 40), report('c', 41), report('x', 45, { epoch: 8 })]), 'promoted x');
+  t.is(blocked([report('b', 40, { reachable: false }), report('x', 45, { epoch: 8 })]), 'QuorumUnreachable');
+  // x silent, or without any copy (it may have lost one): nothing proven.
+  t.is(blocked([report('b', 40), report('c', 41), report('x', 10, { epoch: 5, reachable: false })]), 'NoInSyncReplica');
+  t.is(blocked([report('b', 40), report('c', 41), report('x', 0, { epoch: 0, inSync: false })]), 'NoInSyncReplica');
+  t.is(blocked([report('b', 40), report('c', 41)]), 'NoInSyncReplica');
+  // Async writes: the primary alone acknowledges, so no report can prove the epoch unused.
+  t.is(blocked([report('b', 40), report('c', 41), report('x', 10, { epoch: 5 })], { ...cut, requiredAcks: 1, previous: { ...cut.previous, requiredAcks: 1 } }), 'NoInSyncReplica');
+  // A replica ahead of the record still means the record is stale: re-read, never decide on an older epoch.
+  t.is(blocked([report('b', 40, { epoch: 9 }), report('c', 41), report('x', 10, { epoch: 5 })]), 'StatusBehindReplicas');
+  // 5 members, quorum 3: a write of epoch 8 needs 2 replicas holding it; one that does is not enough to block.
+  const five = {
+    primary: 'a', replicas: ['b', 'c', 'd', 'e'], epoch: 8, requiredAcks: 3,
+    previous: { primary: 'a', replicas: ['b', 'c', 'd', 'f'], epoch: 7, requiredAcks: 3 },
+  };
+  const others = [report('c', 40), report('d', 41), report('f', 39)];
+  t.is(blocked([report('b', 50, { epoch: 8, inSync: false }), ...others, report('e', 3, { epoch: 6 })], five), 'promoted d');
+  t.is(blocked([report('b', 50, { epoch: 8, inSync: false }), ...others, report('e', 3, { epoch: 8, inSync: false })], five), 'NoInSyncReplica');
+});
+
+test('statusView: the previous epoch with its own ack count', (t) => {
+  const v = statusView({
+    primary: 'a', replicas: ['b', 'x'], epoch: 8,
+    previousEpoch: { epoch: 7, primary: 'a', replicas: ['b', 'c', 'd', 'e'], writeConcern: 'quorum' },
+  }, 'all');
+  t.deepEqual(v.previous, { primary: 'a', replicas: ['b', 'c', 'd', 'e'], epoch: 7, requiredAcks: 3 });
+  t.is(v.requiredAcks, 3);
+  t.is(statusView({ primary: 'a', epoch: 1, previousEpoch: { epoch: 0 } }, 'quorum').previous, undefined);
+});
+
 test('epoch is always the recorded epoch + 1', (t) => {
   for (const epoch of [0, 1, 41, 1_000_000]) {
     const d = promote({ repo: 'r', status: { ...status, epoch }, reports: [report('b', 5, { epoch })] });

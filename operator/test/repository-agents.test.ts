@@ -84,3 +84,13 @@ test('a cached status older than the epoch this process recorded for the same ob
   t.false(cacheBehind({ metadata: { uid: 'u2' }, status: {} }, recorded), 'a new object of the same name starts afresh');
   t.false(cacheBehind({ metadata: { uid: 'u1' }, status: { epoch: 3 } }, undefined), 'nothing recorded by this process');
 });
+
+test('a cached object older than this process\'s last write to it waits (its write would only conflict)', (t) => {
+  const written = { uid: 'u1', epoch: 9, resourceVersion: '1200' };
+  t.true(cacheBehind({ metadata: { uid: 'u1', resourceVersion: '1199' }, status: { epoch: 9 } }, written));
+  t.true(cacheBehind({ metadata: { uid: 'u1', resourceVersion: '999' }, status: { epoch: 9 } }, written), 'compared as numbers, not text');
+  t.false(cacheBehind({ metadata: { uid: 'u1', resourceVersion: '1200' }, status: { epoch: 9 } }, written));
+  t.false(cacheBehind({ metadata: { uid: 'u1', resourceVersion: '1201' }, status: { epoch: 9 } }, written));
+  t.false(cacheBehind({ metadata: { uid: 'u1', resourceVersion: 'abc' }, status: { epoch: 9 } }, written), 'not an integer: opaque, not compared');
+  t.false(cacheBehind({ metadata: { uid: 'u2', resourceVersion: '5' }, status: {} }, written), 'another object of the same name');
+});

@@ -32,11 +32,26 @@ const resyncMs = (): number => Math.round(RESYNC_MS * (0.8 + 0.4 * Math.random()
 /** How soon a look that found the cache behind this process's own status write tries again. */
 const CACHE_BEHIND_MS = 50;
 
-/** Whether the cached object's status is older than the epoch this process itself recorded for that same object. */
+/** What this process last wrote to a Repository: its uid, the epoch recorded, the resourceVersion it got back. */
+export interface OwnWrite {
+  uid: string;
+  epoch: number;
+  resourceVersion?: string;
+}
+
+/**
+ * Whether the cached object is older than this process's own last write to that same object: its status records an
+ * older epoch (acting on it could assign a superseded epoch), or its resourceVersion is older (a write based on it
+ * would only meet a conflict). resourceVersions are opaque; only integers (etcd's) are compared.
+ */
 export function cacheBehind(
-  cached: { metadata: { uid?: string }; status?: { epoch?: number } }, recorded: { uid: string; epoch: number } | undefined,
+  cached: { metadata: { uid?: string; resourceVersion?: string }; status?: { epoch?: number } }, written: OwnWrite | undefined,
 ): boolean {
-  return recorded !== undefined && recorded.uid === (cached.metadata.uid ?? '') && (cached.status?.epoch ?? 0) < recorded.epoch;
+  if (written === undefined || written.uid !== (cached.metadata.uid ?? '')) return false;
+  if ((cached.status?.epoch ?? 0) < written.epoch) return true;
+  const a = cached.metadata.resourceVersion ?? '';
+  const b = written.resourceVersion ?? '';
+  return /^\d+$/.test(a) && /^\d+$/.test(b) && BigInt(a) < BigInt(b);
 }
 
 export class RepositoryReconciler {
@@ -46,12 +61,12 @@ export class RepositoryReconciler {
   /** Per repository key: copies dropped from its replica set whose agent was not ready to remove them. */
   private readonly unremoved = new Map<string, Member[]>();
   /**
-   * Per repository key: the epoch this process last recorded. The informer cache can lag behind that write; a
-   * reconcile acting on the older status would assign the agents an epoch already superseded (e.g. confirm a
-   * restarted old primary right after a failover away from it: with async writes it would acknowledge writes that
-   * the new primary never sees). Such a look waits for the cache instead.
+   * Per repository key: this process's last write. The informer cache can lag behind it; a reconcile acting on the
+   * older status would assign the agents an epoch already superseded (e.g. confirm a restarted old primary right
+   * after a failover away from it: with async writes it would acknowledge writes that the new primary never sees),
+   * or its next write would meet a conflict and start over. Such a look waits for the cache instead.
    */
-  private readonly recordedEpochs = new Map<string, { uid: string; epoch: number }>();
+  private readonly written = new Map<string, OwnWrite>();
 
   constructor(
     private readonly clients: KubeClients,
@@ -71,10 +86,10 @@ export class RepositoryReconciler {
     if (!repo) {
       this.blocked.delete(key);
       this.unremoved.delete(key);
-      this.recordedEpochs.delete(key);
+      this.written.delete(key);
       return {};
     }
-    if (cacheBehind(repo, this.recordedEpochs.get(key))) return { requeueAfterMs: CACHE_BEHIND_MS };
+    if (cacheBehind(repo, this.written.get(key))) return { requeueAfterMs: CACHE_BEHIND_MS };
     const cluster = this.caches.cluster(namespace, repo.spec.clusterRef);
     const agents = cluster
       ? agentViews(this.caches.clusterPods(namespace, cluster.metadata.name!), this.caches.zoneOfNode, this.failedAgents(namespace, cluster.metadata.name!))
@@ -83,7 +98,7 @@ export class RepositoryReconciler {
     if (repo.metadata.deletionTimestamp) return this.finalize(repo, agents, token);
     if (!(repo.metadata.finalizers ?? []).includes(REPOSITORY_FINALIZER)) {
       // Go on with the updated object rather than wait for its update event.
-      repo = await setFinalizers<RepositoryResource>(this.clients.rest, this.target(repo), [...(repo.metadata.finalizers ?? []), REPOSITORY_FINALIZER]);
+      repo = this.wrote(await setFinalizers<RepositoryResource>(this.clients.rest, this.target(repo), [...(repo.metadata.finalizers ?? []), REPOSITORY_FINALIZER]));
     }
     if (!cluster) return this.waiting(repo, 'ClusterNotFound', `GovcCluster ${repo.spec.clusterRef} not found`, 10_000);
     if (!token) return this.waiting(repo, 'TokenMissing', 'the cluster\'s admin token Secret does not exist yet', 2_000);
@@ -122,10 +137,10 @@ export class RepositoryReconciler {
       });
       // A first look without side effects; only a failover that can go ahead fences the replicas at the epoch it
       // records, and decides again on their final positions (see replicaReports).
-      let choice = decide(await replicaReports(this.admin, token, agents, name, decision.failoverCandidates));
-      if (choice.decision === 'promote') {
-        choice = decide(await replicaReports(this.admin, token, agents, name, decision.failoverCandidates, choice.newEpoch));
-      }
+      // The previous epoch's replicas too: they decide when the recorded epoch never took effect (failover.ts).
+      const asked = [...new Set([...decision.failoverCandidates, ...(s.previousEpoch?.replicas ?? [])])].filter((a) => a !== decision.previousPrimary);
+      let choice = decide(await replicaReports(this.admin, token, agents, name, asked));
+      if (choice.decision === 'promote') choice = decide(await replicaReports(this.admin, token, agents, name, asked, choice.newEpoch));
       if (choice.decision === 'degraded') {
         const attempts = (this.blocked.get(key) ?? 0) + 1;
         this.blocked.set(key, attempts);
@@ -135,6 +150,7 @@ export class RepositoryReconciler {
         await this.writeObserved(repo, repo.status?.members ?? [], repo.status?.epoch ?? 0, settings, null, { reason: choice.reason, message: choice.message });
         return { requeueAfterMs: blockedRetryMs(attempts) };
       }
+      if (choice.decidedIn !== s.epoch) this.log.info('failover decided on the previous epoch', { repo: key, epoch: s.epoch, decidedIn: choice.decidedIn, newPrimary: choice.newPrimary });
       primary = choice.newPrimary;
       replicas = decision.replicas.filter((r) => r !== primary);
       failover = { time: rfc3339(Date.now()), from: decision.previousPrimary ?? s.primary ?? '', to: primary, reason: decision.primaryAction };
@@ -203,14 +219,18 @@ export class RepositoryReconciler {
       Date.now(),
       repo.metadata.generation,
     );
+    const before = repo.status;
     const status: RepositoryResourceStatus = {
       primary, replicas, members, epoch,
+      // Kept for failover: a primary that dies before this epoch reaches its replicas leaves them in that one.
+      ...(before?.epoch ? {
+        previousEpoch: { epoch: before.epoch, primary: before.primary ?? '', replicas: before.replicas ?? [], writeConcern: before.writeConcern ?? settings.writeConcern },
+      } : {}),
       replicationFactor: settings.replicationFactor, writeConcern: settings.writeConcern,
       phase: 'Placing', conditions,
       ...(lastFailover ? { lastFailover } : {}),
     };
-    const updated = await patchStatus<RepositoryResource>(this.clients.rest, this.target(repo), status);
-    this.recordedEpochs.set(`${repo.metadata.namespace}/${repo.metadata.name}`, { uid: repo.metadata.uid ?? '', epoch });
+    const updated = this.wrote(await patchStatus<RepositoryResource>(this.clients.rest, this.target(repo), status));
     const reason = lastFailover ? 'Failover' : repo.status?.epoch ? 'Replaced' : 'Placed';
     const where = `primary ${primary}, replicas ${replicas.join(', ') || 'none'}`;
     // First placements are routine and come by the thousand: one Event on the cluster per second names them all.
@@ -241,7 +261,7 @@ export class RepositoryReconciler {
     observed.inSyncReplicas = keptInSync(repo.status, epoch, state ? observed.inSyncReplicas : undefined);
     const next = { ...repo.status, ...observed };
     if (JSON.stringify(next) === JSON.stringify(repo.status) || (onlyIfReady && next.phase !== 'Ready')) return next;
-    await patchStatus(this.clients.rest, this.target(repo), observed);
+    this.wrote(await patchStatus<RepositoryResource>(this.clients.rest, this.target(repo), observed));
     return next;
   }
 
@@ -254,7 +274,7 @@ export class RepositoryReconciler {
     );
     const phase = repo.status?.primary ? repo.status.phase ?? 'Degraded' : 'Pending';
     if (conditions !== repo.status?.conditions || repo.status?.phase !== phase) {
-      await patchStatus(this.clients.rest, this.target(repo), { conditions, phase, observedGeneration: repo.metadata.generation });
+      this.wrote(await patchStatus<RepositoryResource>(this.clients.rest, this.target(repo), { conditions, phase, observedGeneration: repo.metadata.generation }));
     }
     return { requeueAfterMs: retryMs };
   }
@@ -268,6 +288,15 @@ export class RepositoryReconciler {
     }
     await setFinalizers(this.clients.rest, this.target(repo), (repo.metadata.finalizers ?? []).filter((f) => f !== REPOSITORY_FINALIZER));
     return {};
+  }
+
+  /** Remembers a write's result (see `written`); returns it. */
+  private wrote(updated: RepositoryResource): RepositoryResource {
+    const key = `${updated.metadata.namespace}/${updated.metadata.name}`;
+    const before = this.written.get(key);
+    const epoch = Math.max(updated.status?.epoch ?? 0, before !== undefined && before.uid === updated.metadata.uid ? before.epoch : 0);
+    this.written.set(key, { uid: updated.metadata.uid ?? '', epoch, resourceVersion: updated.metadata.resourceVersion });
+    return updated;
   }
 
   private target(repo: RepositoryResource) {

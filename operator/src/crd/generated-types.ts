@@ -171,6 +171,17 @@ export interface RepositoryResourceStatus {
   writeConcern?: "async" | "quorum" | "all";
   /** Replicas the primary reports in sync. */
   inSyncReplicas?: Array<string>;
+  /** The replica set of the epoch before: a failover that finds the current epoch never took effect decides on it. */
+  previousEpoch?: {
+    /** That epoch. */
+    epoch?: number;
+    /** Agent Pod name. */
+    primary?: string;
+    /** Its replicas, sorted. */
+    replicas?: Array<string>;
+    /** Its write concern. */
+    writeConcern?: "async" | "quorum" | "all";
+  };
   /** Commit id of the default branch on the primary. */
   head?: string;
   /** Change sequence number the primary has applied. */

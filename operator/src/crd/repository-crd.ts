@@ -51,6 +51,12 @@ const status = obj('Observed state, written by the operator.', {
   replicationFactor: int('Effective replication factor (spec or cluster default).', { minimum: 1 }),
   writeConcern: oneOf('Effective write concern (spec or cluster default).', WRITE_CONCERNS),
   inSyncReplicas: list('Replicas the primary reports in sync.', agentName, { 'x-kubernetes-list-type': 'set' }),
+  previousEpoch: obj('The replica set of the epoch before: a failover that finds the current epoch never took effect decides on it.', {
+    epoch: int64('That epoch.', { minimum: 0 }),
+    primary: agentName,
+    replicas: list('Its replicas, sorted.', agentName, { 'x-kubernetes-list-type': 'set' }),
+    writeConcern: oneOf('Its write concern.', WRITE_CONCERNS),
+  }),
   head: str('Commit id of the default branch on the primary.'),
   appliedSeq: int64('Change sequence number the primary has applied.', { minimum: 0 }),
   lastFailover: obj('The last time the primary was replaced.', {
