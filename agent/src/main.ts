@@ -21,7 +21,6 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
-  watchEventLoop(log);
   const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const store = new RepositoryStore();
   let ready = false;
@@ -32,6 +31,8 @@ async function main(): Promise<void> {
     const report = persistence.loadInto(store);
     log.info('loaded repositories from disk', { dataDir: config.dataDir, ...report, ms: Date.now() - started });
   }
+  // From here on: loading the journals above blocks by design (nothing is served yet).
+  watchEventLoop(log);
   const rc = config.replication;
   let replication: ReplicationNode | undefined;
   if (rc.token !== undefined) replication = createReplicationNode({ ...rc, token: rc.token }, store, config.dataDir, log);
