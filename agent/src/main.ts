@@ -31,8 +31,6 @@ async function main(): Promise<void> {
     const report = persistence.loadInto(store);
     log.info('loaded repositories from disk', { dataDir: config.dataDir, ...report, ms: Date.now() - started });
   }
-  // From here on: loading the journals above blocks by design (nothing is served yet).
-  watchEventLoop(log);
   const rc = config.replication;
   let replication: ReplicationNode | undefined;
   if (rc.token !== undefined) replication = createReplicationNode({ ...rc, token: rc.token }, store, config.dataDir, log);
@@ -46,6 +44,8 @@ async function main(): Promise<void> {
   await app.listen({ host: config.http.host, port: config.http.port });
   await replication?.listen({ version, isReady, drain: () => (draining = true) });
   ready = true;
+  // From here on (loading journals and setting up routes block by design, before anything is served).
+  watchEventLoop(log);
   log.info('agent listening', { http: `${config.http.host}:${config.http.port}`, dataDir: config.dataDir || '(memory only)', version });
 
   let stopping = false;

@@ -20,7 +20,7 @@ export interface RepositoryStatusView {
    */
   requiredAcks?: number;
   /**
-   * The epoch recorded before this one. When no write can have been acknowledged in this epoch (it was recorded but
+   * The epoch recorded before this one. When this epoch never took effect (it was recorded but
    * never took effect, e.g. the primary died before its assignment reached enough replicas), failover decides on it.
    */
   previous?: PreviousEpochView;
@@ -110,14 +110,14 @@ function acksFor(writeConcern: 'async' | 'quorum' | 'all', members: number): num
 
 /**
  * The in-sync, reachable replica of the current epoch with the highest applied seq (ties: the lowest name);
- * the new epoch is always the recorded one + 1. When none can be promoted in the recorded epoch but the reports prove
- * that epoch never acknowledged a write, the same choice among the previous epoch's replicas.
+ * the new epoch is always the recorded one + 1. When none can be promoted in the recorded epoch but the reports show
+ * that epoch never took effect (epochNeverTookEffect), the same choice among the previous epoch's replicas.
  */
 export function chooseNewPrimary(input: FailoverInput): FailoverDecision {
   const current = chooseIn(input, input.status, input.status.epoch);
   const previous = input.status.previous;
   if (current.decision === 'promote' || current.reason === 'StatusBehindReplicas' || !previous) return current;
-  if (previous.epoch >= input.status.epoch || !noWriteAcknowledgedIn(input.status, input.reports)) return current;
+  if (previous.epoch >= input.status.epoch || !epochNeverTookEffect(input.status, input.reports)) return current;
   const earlier = chooseIn(input, { ...previous }, input.status.epoch);
   return earlier.decision === 'promote' ? earlier : current;
 }
@@ -133,14 +133,18 @@ function olderCopies(status: RepositoryStatusView, replicas: readonly string[], 
 }
 
 /**
- * Whether no write can have been acknowledged in the recorded epoch: fewer replicas than an acknowledgement needs
- * can have held it. Never with async writes (the primary alone acknowledges).
+ * Whether the recorded epoch never took effect for failover's purposes. With replica acknowledgements: fewer replicas
+ * than an acknowledgement needs can have held it, so it acknowledged nothing. With async writes the primary alone
+ * acknowledges, so nothing is provable; but a write no replica received is the window async accepts (as in any async
+ * failover): enough that every replica heard holds an older epoch.
  */
-export function noWriteAcknowledgedIn(status: RepositoryStatusView, reports: readonly ReplicaReport[]): boolean {
+export function epochNeverTookEffect(status: RepositoryStatusView, reports: readonly ReplicaReport[]): boolean {
   const holders = (status.requiredAcks ?? 1) - 1;
-  if (holders <= 0) return false;
   const replicas = [...new Set(status.replicas)].filter((r) => r !== status.primary);
-  return replicas.length - olderCopies(status, replicas, reports) < holders;
+  const older = olderCopies(status, replicas, reports);
+  if (holders > 0) return replicas.length - older < holders;
+  const heard = replicas.filter((a) => reports.some((r) => r.agent === a && r.reachable)).length;
+  return older > 0 && older === heard;
 }
 
 /** The choice among `status`'s replicas; `recorded`: the epoch the Repository status records (the new one is +1). */

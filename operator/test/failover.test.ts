@@ -162,8 +162,13 @@ test('the previous epoch is used only when the reports prove the recorded one ac
   t.is(blocked([report('b', 40), report('c', 41), report('x', 10, { epoch: 5, reachable: false })]), 'NoInSyncReplica');
   t.is(blocked([report('b', 40), report('c', 41), report('x', 0, { epoch: 0, inSync: false })]), 'NoInSyncReplica');
   t.is(blocked([report('b', 40), report('c', 41)]), 'NoInSyncReplica');
-  // Async writes: the primary alone acknowledges, so no report can prove the epoch unused.
-  t.is(blocked([report('b', 40), report('c', 41), report('x', 10, { epoch: 5 })], { ...cut, requiredAcks: 1, previous: { ...cut.previous, requiredAcks: 1 } }), 'NoInSyncReplica');
+  // Async writes: the primary alone acknowledges; what no replica received is the async window. Every replica heard
+  // holds an older epoch: decided on the previous one. One heard in the recorded epoch (even behind): not.
+  const async = { ...cut, requiredAcks: 1, previous: { ...cut.previous, requiredAcks: 1 } };
+  t.is(blocked([report('b', 40), report('c', 41), report('x', 10, { epoch: 5 })], async), 'promoted c');
+  t.is(blocked([report('b', 40), report('c', 41), report('x', 10, { epoch: 5, reachable: false })], async), 'promoted c');
+  t.is(blocked([report('b', 40), report('c', 41), report('x', 10, { epoch: 8, inSync: false })], async), 'NoInSyncReplica');
+  t.is(blocked([report('b', 40, { reachable: false }), report('c', 41), report('x', 0, { epoch: 0, inSync: false })], async), 'NoInSyncReplica');
   // A replica ahead of the record still means the record is stale: re-read, never decide on an older epoch.
   t.is(blocked([report('b', 40, { epoch: 9 }), report('c', 41), report('x', 10, { epoch: 5 })]), 'StatusBehindReplicas');
   // 5 members, quorum 3: a write of epoch 8 needs 2 replicas holding it; one that does is not enough to block.
