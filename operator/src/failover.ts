@@ -20,8 +20,8 @@ export interface RepositoryStatusView {
    */
   requiredAcks?: number;
   /**
-   * The epoch recorded before this one. When this epoch never took effect (it was recorded but
-   * never took effect, e.g. the primary died before its assignment reached enough replicas), failover decides on it.
+   * The epoch recorded before this one. When this epoch never took effect (it was recorded, but the primary died
+   * before its assignment reached enough replicas: epochNeverTookEffect), failover decides on that one.
    */
   previous?: PreviousEpochView;
 }
