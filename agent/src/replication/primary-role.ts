@@ -9,7 +9,7 @@ import { Subscribe } from '../../../proto/gen/govc/v1/replication.js';
 import { ChangeWindow, WindowEntry, encoded } from './change-window.js';
 import { ReplicaSink } from './peer.js';
 import { SeqWaiters } from './seq-waiters.js';
-import { FRAME_BYTES, snapshotFrames } from './snapshot.js';
+import { FRAME_BYTES, type SnapshotFormat, snapshotFrames } from './snapshot.js';
 import { Assignment, requiredAcks } from './types.js';
 
 interface Follower {
@@ -21,6 +21,8 @@ interface Follower {
   sentSeq: number;
   /** The sink's buffer is full: nothing is sent until it drains, then sending resumes from the window. */
   stalled: boolean;
+  /** How its snapshots are encoded: as change records, or as packs for an agent that predates them. */
+  snapshotFormat: SnapshotFormat;
 }
 
 export interface CatchUp {
@@ -66,7 +68,7 @@ export class PrimaryRole {
     }
     this.followers.get(sub.member)?.sink.close(new GovcError('conflict', 'replaced', 'a newer stream from the same replica replaced this one'));
     const seq = this.repo.seq;
-    const f: Follower = { member: sub.member, sink, syncedAt: seq, sentSeq: seq, stalled: false };
+    const f: Follower = { member: sub.member, sink, syncedAt: seq, sentSeq: seq, stalled: false, snapshotFormat: sub.snapshotRecords ? 'record' : 'pack' };
     this.followers.set(sub.member, f);
     if (!sink.send({ body: { $case: 'hello', value: { epoch: this.assignment.epoch, seq, httpAddr: this.opts.httpAddr, lastEpoch: this.repo.lastEpoch } } })) this.stall(f);
     const catchUp = this.catchUp(sub, f);
@@ -119,7 +121,7 @@ export class PrimaryRole {
     this.opts.onSnapshot?.();
     let ok = true;
     // Every frame goes out even past the high-water mark: a snapshot is bounded by the repository and must be whole.
-    for (const frame of snapshotFrames(this.repo, this.assignment.epoch)) ok = f.sink.send({ body: { $case: 'snapshot', value: frame } }) && ok;
+    for (const frame of snapshotFrames(this.repo, this.assignment.epoch, f.snapshotFormat)) ok = f.sink.send({ body: { $case: 'snapshot', value: frame } }) && ok;
     f.sentSeq = this.repo.seq;
     return ok;
   }

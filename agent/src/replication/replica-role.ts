@@ -97,7 +97,7 @@ export class ReplicaRole {
         $case: 'subscribe',
         value: {
           repo: this.assignment.repo, epoch: this.assignment.epoch, appliedSeq: repo.seq, lastEpoch: repo.lastEpoch,
-          checksum: '', member: this.self, forceSnapshot: this.forceSnapshot,
+          checksum: '', member: this.self, forceSnapshot: this.forceSnapshot, snapshotRecords: true,
         },
       },
     });

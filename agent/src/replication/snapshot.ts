@@ -3,28 +3,36 @@
 // FRAME_BYTES; the last frame also carries the refs and metadata. Installing one yields a single change record holding
 // everything, so the replica's journal and sequence number continue from the snapshot's seq. The record costs a copy
 // of each object to build and to read, where a git pack (what agents before it sent, still read) cost a deflate and
-// an inflate per object: ~40x the CPU, all of it blocking the agent's event loop.
+// an inflate per object: ~15-40x the CPU, all of it blocking the agent's event loop. A replica from before records
+// (its Subscribe does not ask for them) still gets a pack.
 import { readPack } from '../git/pack-reader.js';
+import { writePack } from '../git/pack-writer.js';
 import { decodeChange, encodeChange } from '../persistence/change-codec.js';
 import { Change, Repository } from '../store/repository.js';
 import { SnapshotFrame } from '../../../proto/gen/govc/v1/replication.js';
 
 export const FRAME_BYTES = 1024 * 1024;
 
-export function snapshotFrames(repo: Repository, epoch: number): SnapshotFrame[] {
+/** `record`: one change record; `pack`: a git pack, for a replica from before records (read by snapshotChange either way). */
+export type SnapshotFormat = 'record' | 'pack';
+
+export function snapshotFrames(repo: Repository, epoch: number, format: SnapshotFormat = 'record'): SnapshotFrame[] {
   const refs = repo.listRefs('');
-  const record = encodeChange({
-    seq: repo.seq,
-    epoch: repo.lastEpoch,
-    objects: [...repo.objects.objects()],
-    refs: refs.map(([name, id]) => ({ name, old: null, new: id })),
-    meta: { defaultBranch: repo.meta.defaultBranch, description: repo.meta.description },
-  });
+  const body = format === 'pack'
+    ? writePack(repo.objects.objects(), repo.objects.size)
+    : encodeChange({
+      seq: repo.seq,
+      epoch: repo.lastEpoch,
+      objects: [...repo.objects.objects()],
+      refs: refs.map(([name, id]) => ({ name, old: null, new: id })),
+      meta: { defaultBranch: repo.meta.defaultBranch, description: repo.meta.description },
+    });
   const frames: SnapshotFrame[] = [];
   const base = {
-    seq: repo.seq, epoch, last: false, refs: [], defaultBranch: '', description: '', createdAt: '', lastEpoch: repo.lastEpoch, pack: Buffer.alloc(0),
+    seq: repo.seq, epoch, last: false, refs: [], defaultBranch: '', description: '', createdAt: '', lastEpoch: repo.lastEpoch,
+    pack: Buffer.alloc(0), change: Buffer.alloc(0),
   };
-  for (let at = 0; at < record.length; at += FRAME_BYTES) frames.push({ ...base, change: record.subarray(at, at + FRAME_BYTES) });
+  for (let at = 0; at < body.length; at += FRAME_BYTES) frames.push({ ...base, [format === 'pack' ? 'pack' : 'change']: body.subarray(at, at + FRAME_BYTES) });
   const last = frames[frames.length - 1];
   last.last = true;
   last.refs = refs.map(([name, id]) => ({ name, id }));

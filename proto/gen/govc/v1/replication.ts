@@ -53,6 +53,11 @@ export interface Subscribe {
   member: string;
   /** Anti-entropy found a difference: always send a snapshot. */
   forceSnapshot: boolean;
+  /**
+   * The replica reads snapshots sent as change records (SnapshotFrame.change); agents before them did not say so and
+   * get packs (a rolling upgrade mixes both).
+   */
+  snapshotRecords: boolean;
 }
 
 export interface Ack {
@@ -100,9 +105,9 @@ export interface ChangeFrame {
 /**
  * A full copy at `seq`: one change record (as in ChangeFrame) holding every object, the refs and the metadata, cut into
  * chunks of up to 1 MiB in `change`; the last frame also carries the refs and metadata. The replica replaces its copy
- * with it and continues from `seq`. Agents before `change` sent `pack` instead (a git v2 pack of every object, refs
- * and metadata in the last frame): still read, never sent (building and reading a pack costs ~40x the CPU, and both
- * block the agent's event loop).
+ * with it and continues from `seq`. Agents before `change` sent and read `pack` instead (a git v2 pack of every object,
+ * refs and metadata in the last frame): still read, and sent only to a replica whose Subscribe does not ask for records
+ * (building and reading a pack costs ~15-40x the CPU, and both block the agent's event loop).
  */
 export interface SnapshotFrame {
   seq: number;
@@ -256,7 +261,16 @@ export const ReplicaMessage: MessageFns<ReplicaMessage> = {
 };
 
 function createBaseSubscribe(): Subscribe {
-  return { repo: "", epoch: 0, appliedSeq: 0, lastEpoch: 0, checksum: "", member: "", forceSnapshot: false };
+  return {
+    repo: "",
+    epoch: 0,
+    appliedSeq: 0,
+    lastEpoch: 0,
+    checksum: "",
+    member: "",
+    forceSnapshot: false,
+    snapshotRecords: false,
+  };
 }
 
 export const Subscribe: MessageFns<Subscribe> = {
@@ -281,6 +295,9 @@ export const Subscribe: MessageFns<Subscribe> = {
     }
     if (message.forceSnapshot !== false) {
       writer.uint32(56).bool(message.forceSnapshot);
+    }
+    if (message.snapshotRecords !== false) {
+      writer.uint32(64).bool(message.snapshotRecords);
     }
     return writer;
   },
@@ -354,6 +371,14 @@ export const Subscribe: MessageFns<Subscribe> = {
             message.forceSnapshot = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.snapshotRecords = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -387,6 +412,11 @@ export const Subscribe: MessageFns<Subscribe> = {
         : isSet(object.force_snapshot)
         ? globalThis.Boolean(object.force_snapshot)
         : false,
+      snapshotRecords: isSet(object.snapshotRecords)
+        ? globalThis.Boolean(object.snapshotRecords)
+        : isSet(object.snapshot_records)
+        ? globalThis.Boolean(object.snapshot_records)
+        : false,
     };
   },
 
@@ -413,6 +443,9 @@ export const Subscribe: MessageFns<Subscribe> = {
     if (message.forceSnapshot !== false) {
       obj.forceSnapshot = message.forceSnapshot;
     }
+    if (message.snapshotRecords !== false) {
+      obj.snapshotRecords = message.snapshotRecords;
+    }
     return obj;
   },
 
@@ -428,6 +461,7 @@ export const Subscribe: MessageFns<Subscribe> = {
     message.checksum = object.checksum ?? "";
     message.member = object.member ?? "";
     message.forceSnapshot = object.forceSnapshot ?? false;
+    message.snapshotRecords = object.snapshotRecords ?? false;
     return message;
   },
 };
