@@ -140,11 +140,16 @@ function olderCopies(status: RepositoryStatusView, replicas: readonly string[], 
  */
 export function epochNeverTookEffect(status: RepositoryStatusView, reports: readonly ReplicaReport[]): boolean {
   const holders = (status.requiredAcks ?? 1) - 1;
-  const replicas = [...new Set(status.replicas)].filter((r) => r !== status.primary);
+  const replicas = replicasOf(status);
   const older = olderCopies(status, replicas, reports);
   if (holders > 0) return replicas.length - older < holders;
   const heard = replicas.filter((a) => reports.some((r) => r.agent === a && r.reachable)).length;
   return older > 0 && older === heard;
+}
+
+/** The recorded replicas, once each, without the primary, sorted. */
+function replicasOf(status: RepositoryStatusView): string[] {
+  return [...new Set(status.replicas)].filter((r) => r !== status.primary).sort(compare);
 }
 
 /** The choice among `status`'s replicas; `recorded`: the epoch the Repository status records (the new one is +1). */
@@ -157,7 +162,7 @@ function chooseIn(input: FailoverInput, status: RepositoryStatusView, recorded: 
     message,
     rejected,
   });
-  const replicas = [...new Set(status.replicas)].filter((r) => r !== status.primary).sort(compare);
+  const replicas = replicasOf(status);
   if (replicas.length === 0) return degraded('NoReplicas', `${repo} has no replica to promote`);
   const reports = new Map<string, ReplicaReport>();
   for (const r of input.reports) if (r.reachable) reports.set(r.agent, r);
