@@ -50,7 +50,7 @@ test('blockedRetryMs: 200 ms first, doubling, never above 5 s', (t) => {
 
 const state = (over: Partial<RepoState>): RepoState => ({
   repo: 'r', role: Role.ROLE_REPLICA, epoch: 4, appliedSeq: 17, lastEpoch: 3, refs: [], checksum: '', primaryAddr: '10.0.0.1:9090',
-  writeConcern: 0, members: [], inSync: true, fenced: false, assignmentEpoch: 3, ...over,
+  writeConcern: 0, members: [], inSync: true, fenced: false, assignmentEpoch: 3, damaged: false, damage: '', ...over,
 });
 
 test('reportOf: a fenced replica reports the epoch it followed, so the decision compares it with the record', (t) => {

@@ -17,7 +17,7 @@ const members = membersOf('demo-agent-0', ['demo-agent-1', 'demo-agent-2'], thre
 function primaryReport(over: Partial<RepoState> = {}): RepoState {
   return {
     repo: 'r', role: Role.ROLE_PRIMARY, epoch: 3, appliedSeq: 0, lastEpoch: 0, refs: [], checksum: '', primaryAddr: '127.0.0.1:9090',
-    writeConcern: 0, inSync: true, fenced: false, assignmentEpoch: 3,
+    writeConcern: 0, inSync: true, fenced: false, assignmentEpoch: 3, damaged: false, damage: '',
     members: [
       { addr: '127.0.0.2:9090', ackedSeq: 0, connected: true, inSync: true, sentSeq: 0, stalled: false, bufferedMessages: 0 },
       { addr: '127.0.0.3:9090', ackedSeq: 0, connected: true, inSync: true, sentSeq: 0, stalled: false, bufferedMessages: 0 },

@@ -392,6 +392,8 @@ export class ReplicationManager {
       inSync: e?.primary !== undefined || (e?.replica?.caughtUp ?? false) || (a !== undefined && e?.caughtUpIn === a.epoch),
       fenced: e !== undefined && a?.role === 'primary' && e.primary === undefined,
       assignmentEpoch: a?.epoch ?? 0,
+      damaged: false,
+      damage: '',
     };
   }
 }

@@ -10,6 +10,7 @@ const CODES: Record<GovcError['kind'], status> = {
   unavailable: status.UNAVAILABLE,
   too_large: status.RESOURCE_EXHAUSTED,
   unsupported_media: status.INVALID_ARGUMENT,
+  unprocessable: status.INVALID_ARGUMENT,
 };
 
 export function grpcError(e: unknown): Partial<ServiceError> {

@@ -65,4 +65,4 @@ export const repoWildcardParams = {
 } as const;
 
 /** Error replies every route may give, for the OpenAPI document. */
-export const errors = { 400: errorBody, 404: errorBody, 409: errorBody, 413: errorBody, 415: errorBody, 503: errorBody } as const;
+export const errors = { 400: errorBody, 404: errorBody, 409: errorBody, 413: errorBody, 415: errorBody, 422: errorBody, 503: errorBody } as const;

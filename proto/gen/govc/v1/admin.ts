@@ -221,6 +221,14 @@ export interface RepoState {
    * have raised it); `in_sync` and `applied_seq` of a fenced replica are about this one.
    */
   assignmentEpoch: number;
+  /**
+   * This agent's copy could not be loaded or kept (a corrupt or unreadable journal, a failing disk): it is
+   * quarantined, serves nothing (REST 503 repository_damaged) and counts as holding no data: applied_seq is 0 and
+   * in_sync false. A replica re-seeds itself with a snapshot from its primary; a damaged primary must be failed over.
+   */
+  damaged: boolean;
+  /** Why it is damaged (for conditions and logs); empty when not damaged. */
+  damage: string;
 }
 
 export interface StatsRequest {
@@ -238,6 +246,8 @@ export interface AgentStats {
   writeRate: number;
   advertiseAddr: string;
   httpAddr: string;
+  /** Repositories quarantined on this agent (see RepoState.damaged), sorted. */
+  damagedRepos: string[];
 }
 
 export interface HealthRequest {
@@ -1369,6 +1379,8 @@ function createBaseRepoState(): RepoState {
     inSync: false,
     fenced: false,
     assignmentEpoch: 0,
+    damaged: false,
+    damage: "",
   };
 }
 
@@ -1412,6 +1424,12 @@ export const RepoState: MessageFns<RepoState> = {
     }
     if (message.assignmentEpoch !== 0) {
       writer.uint32(104).uint64(message.assignmentEpoch);
+    }
+    if (message.damaged !== false) {
+      writer.uint32(112).bool(message.damaged);
+    }
+    if (message.damage !== "") {
+      writer.uint32(122).string(message.damage);
     }
     return writer;
   },
@@ -1533,6 +1551,22 @@ export const RepoState: MessageFns<RepoState> = {
             message.assignmentEpoch = longToNumber(reader.uint64());
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.damaged = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.damage = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1586,6 +1620,8 @@ export const RepoState: MessageFns<RepoState> = {
         : isSet(object.assignment_epoch)
         ? globalThis.Number(object.assignment_epoch)
         : 0,
+      damaged: isSet(object.damaged) ? globalThis.Boolean(object.damaged) : false,
+      damage: isSet(object.damage) ? globalThis.String(object.damage) : "",
     };
   },
 
@@ -1630,6 +1666,12 @@ export const RepoState: MessageFns<RepoState> = {
     if (message.assignmentEpoch !== 0) {
       obj.assignmentEpoch = Math.round(message.assignmentEpoch);
     }
+    if (message.damaged !== false) {
+      obj.damaged = message.damaged;
+    }
+    if (message.damage !== "") {
+      obj.damage = message.damage;
+    }
     return obj;
   },
 
@@ -1651,6 +1693,8 @@ export const RepoState: MessageFns<RepoState> = {
     message.inSync = object.inSync ?? false;
     message.fenced = object.fenced ?? false;
     message.assignmentEpoch = object.assignmentEpoch ?? 0;
+    message.damaged = object.damaged ?? false;
+    message.damage = object.damage ?? "";
     return message;
   },
 };
@@ -1717,6 +1761,7 @@ function createBaseAgentStats(): AgentStats {
     writeRate: 0,
     advertiseAddr: "",
     httpAddr: "",
+    damagedRepos: [],
   };
 }
 
@@ -1745,6 +1790,9 @@ export const AgentStats: MessageFns<AgentStats> = {
     }
     if (message.httpAddr !== "") {
       writer.uint32(66).string(message.httpAddr);
+    }
+    for (const v of message.damagedRepos) {
+      writer.uint32(74).string(v!);
     }
     return writer;
   },
@@ -1826,6 +1874,14 @@ export const AgentStats: MessageFns<AgentStats> = {
             message.httpAddr = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.damagedRepos.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1876,6 +1932,11 @@ export const AgentStats: MessageFns<AgentStats> = {
         : isSet(object.http_addr)
         ? globalThis.String(object.http_addr)
         : "",
+      damagedRepos: globalThis.Array.isArray(object?.damagedRepos)
+        ? object.damagedRepos.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.damaged_repos)
+        ? object.damaged_repos.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1905,6 +1966,9 @@ export const AgentStats: MessageFns<AgentStats> = {
     if (message.httpAddr !== "") {
       obj.httpAddr = message.httpAddr;
     }
+    if (message.damagedRepos?.length) {
+      obj.damagedRepos = message.damagedRepos;
+    }
     return obj;
   },
 
@@ -1921,6 +1985,7 @@ export const AgentStats: MessageFns<AgentStats> = {
     message.writeRate = object.writeRate ?? 0;
     message.advertiseAddr = object.advertiseAddr ?? "";
     message.httpAddr = object.httpAddr ?? "";
+    message.damagedRepos = object.damagedRepos?.map((e) => e) || [];
     return message;
   },
 };
