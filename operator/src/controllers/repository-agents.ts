@@ -43,7 +43,7 @@ export function heldEpoch(state: RepoState): number {
  * the primary of the epoch it was assigned, so it holds that assignment), and every member's agent is ready.
  */
 export function settled(state: RepoState | null, agents: readonly AgentView[], t: Pick<AssignmentTarget, 'epoch' | 'members'>): boolean {
-  if (!state || state.epoch !== t.epoch || heldEpoch(state) !== t.epoch || state.role !== Role.ROLE_PRIMARY || state.fenced) return false;
+  if (!state || state.damaged || state.epoch !== t.epoch || heldEpoch(state) !== t.epoch || state.role !== Role.ROLE_PRIMARY || state.fenced) return false;
   const byName = new Map(agents.map((a) => [a.name, a]));
   const primary = t.members.find((m) => m.role === 'primary');
   if (!primary || state.primaryAddr !== primary.address) return false;

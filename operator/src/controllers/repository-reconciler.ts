@@ -20,6 +20,7 @@ import { allAddressed, effectiveSettings, type Member, membersOf, nextEpoch } fr
 import { justPlaced, observedStatus } from './repository-status.js';
 import { HANDOVER_POLL_MS, Handovers } from './handover-agents.js';
 import { pendingCopies, staleCopies } from '../stale-copies.js';
+import { failoverFromDamagedPrimary } from '../damaged-primary.js';
 import type { TokenSource } from './token-source.js';
 
 export const REPOSITORY_FINALIZER = 'govc.io/repository-cleanup';
@@ -67,6 +68,12 @@ export class RepositoryReconciler {
    * or its next write would meet a conflict and start over. Such a look waits for the cache instead.
    */
   private readonly written = new Map<string, OwnWrite>();
+  /**
+   * Per repository key: the primary whose last look reported its copy damaged (quarantined). The next reconcile fails
+   * it over (failoverFromDamagedPrimary) and keeps it as a replica, which re-seeds itself. Re-learnt from the agent on
+   * every look, so a restarted operator finds it again.
+   */
+  private readonly damagedPrimary = new Map<string, string>();
 
   constructor(
     private readonly clients: KubeClients,
@@ -87,6 +94,7 @@ export class RepositoryReconciler {
       this.blocked.delete(key);
       this.unremoved.delete(key);
       this.written.delete(key);
+      this.damagedPrimary.delete(key);
       return {};
     }
     if (cacheBehind(repo, this.written.get(key))) return { requeueAfterMs: CACHE_BEHIND_MS };
@@ -108,7 +116,10 @@ export class RepositoryReconciler {
       return this.waiting(repo, 'WaitingForAgents', `${ready.length} of ${cluster.spec.agents} agents ready`, 2_000);
     }
 
-    const decision = await this.placements.decide(repo, cluster, agents);
+    const placed = await this.placements.decide(repo, cluster, agents);
+    const damaged = this.damagedPrimary.get(key);
+    const decision = (damaged !== undefined ? failoverFromDamagedPrimary(placed, damaged, repo.status?.replicas ?? []) : undefined) ?? placed;
+    this.damagedPrimary.delete(key);
     let primary = decision.primary;
     let replicas = decision.replicas;
     let failover: RepositoryResourceStatus['lastFailover'] | undefined;
@@ -153,7 +164,7 @@ export class RepositoryReconciler {
       if (choice.decidedIn !== s.epoch) this.log.info('failover decided on the previous epoch', { repo: key, epoch: s.epoch, decidedIn: choice.decidedIn, newPrimary: choice.newPrimary });
       primary = choice.newPrimary;
       replicas = decision.replicas.filter((r) => r !== primary);
-      failover = { time: rfc3339(Date.now()), from: decision.previousPrimary ?? s.primary ?? '', to: primary, reason: decision.primaryAction };
+      failover = { time: rfc3339(Date.now()), from: decision.previousPrimary ?? s.primary ?? '', to: primary, reason: damaged !== undefined && decision !== placed ? 'damaged' : decision.primaryAction };
     }
     this.blocked.delete(key);
     if (primary === null) return this.waiting(repo, 'NoEligibleAgents', 'no eligible agent to hold a copy', 5_000);
@@ -171,6 +182,7 @@ export class RepositoryReconciler {
     // Steady state costs one look: the primary's report covers its replicas when they are in sync with it.
     const target = { repo: name, epoch, members, ...settings };
     let state = fresh ? null : await primaryState(this.admin, token, members[0], name);
+    if (state?.damaged) return this.primaryDamaged(key, repo, members[0].agent, state.damage);
     let outcome: AssignmentOutcome = { assigned: [], unreachable: [] };
     if (fresh || !settled(state, agents, target)) {
       try {
@@ -185,6 +197,7 @@ export class RepositoryReconciler {
       if (outcome.assigned.length > 0) {
         this.log.debug('assigned', { repo: key, epoch, agents: outcome.assigned });
         state = outcome.primaryState ?? await primaryState(this.admin, token, members[0], name);
+        if (state?.damaged) return this.primaryDamaged(key, repo, members[0].agent, state.damage);
       }
     }
     // Copies dropped while their agent was not ready (a health-check flap) are not in the new status: remembered
@@ -205,6 +218,14 @@ export class RepositoryReconciler {
     // Replicas of a new placement connect to the primary within moments: look again soon, not at the resync.
     return { requeueAfterMs: done ? resyncMs() : fresh ? PLACED_RECHECK_MS : SOON_MS };
   };
+
+  /** The primary's copy is quarantined: nothing to serve. The next look fails it over (see damagedPrimary). */
+  private primaryDamaged(key: string, repo: RepositoryResource, agent: string, damage: string): ReconcileResult {
+    this.damagedPrimary.set(key, agent);
+    this.events.warning(this.ref(repo), 'PrimaryDamaged', `${agent}: ${damage || 'copy damaged'}; failing over`);
+    this.log.warn('primary copy damaged', { repo: key, agent, damage });
+    return { requeueAfterMs: 0 };
+  }
 
   /** Writes a new replica set and epoch (conditional: a concurrent writer makes this fail with 409). */
   private async recordPlacement(
