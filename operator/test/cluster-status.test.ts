@@ -76,3 +76,10 @@ test('new replica sets catching up after a scale-out read as Rebalancing', (t) =
   t.is(s.movingRepositories, 1);
   t.is(findCondition(s.conditions as never, 'Progressing')!.reason, 'Rebalancing');
 });
+
+test('agents list the repositories they reported quarantined; agents with none show no list', (t) => {
+  const agents = [agent(0), agent(1)];
+  const s = clusterStatus(cluster(2), agents, new Map(), [repo('a', ready(0, 1))], NOW, new Map([['demo-agent-1', ['a', 'b']]]));
+  t.deepEqual(s.agentStatuses?.find((a) => a.pod === 'demo-agent-1')?.damagedRepositories, ['a', 'b']);
+  t.is(s.agentStatuses?.find((a) => a.pod === 'demo-agent-0')?.damagedRepositories, undefined);
+});

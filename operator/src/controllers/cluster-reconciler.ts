@@ -74,11 +74,13 @@ export class ClusterReconciler {
     const agents = agentViews(pods, this.caches.zoneOfNode, this.health.failed(namespace, name));
     const token = await this.tokens.token(cluster);
     const samples: AgentSample[] = [];
+    const damaged = new Map<string, string[]>();
     if (token) {
       await Promise.all(agents.filter((a) => a.ready).map(async (a) => {
         try {
           const s = await this.admin.stats(a.addr, token);
           samples.push({ name: a.name, repositories: s.repositories, memoryBytes: s.memoryBytes, memoryLimitBytes: s.memoryLimitBytes, cpuSeconds: s.cpuSeconds });
+          if (s.damagedRepos.length > 0) damaged.set(a.name, s.damagedRepos);
         } catch {
           // Stats are informative; readiness comes from the Pod and the health checks.
         }
@@ -89,7 +91,7 @@ export class ClusterReconciler {
     const scaling = await this.autoscale(cluster, samples.filter((s) => !agents.find((a) => a.name === s.name)?.draining));
     const shrinking = await this.scaleIn(cluster, agents, repositories, token);
     const routed = token ? await this.routes.publish(key, agents, repositories, token) : true;
-    const status = clusterStatus(cluster, agents, memory, repositories, Date.now());
+    const status = clusterStatus(cluster, agents, memory, repositories, Date.now(), damaged);
     if (JSON.stringify(status) !== JSON.stringify(cluster.status)) {
       await patchStatus(this.clients.rest, { ...this.target(cluster), resourceVersion: undefined }, status);
     }

@@ -10,6 +10,8 @@ export function clusterStatus(
   memoryByAgent: ReadonlyMap<string, number>,
   repositories: readonly RepositoryResource[],
   now: number,
+  /** Per agent, the repositories it reported quarantined (AgentStats.damaged_repos). */
+  damagedByAgent: ReadonlyMap<string, readonly string[]> = new Map(),
 ): GovcClusterStatus {
   const copies = new Map<string, { repositories: number; primaries: number }>();
   const count = (agent: string, primary: boolean) => {
@@ -75,6 +77,7 @@ export function clusterStatus(
       repositories: copies.get(a.name)?.repositories ?? 0,
       primaries: copies.get(a.name)?.primaries ?? 0,
       ...(memoryByAgent.has(a.name) ? { memoryBytes: memoryByAgent.get(a.name) } : {}),
+      ...(damagedByAgent.get(a.name)?.length ? { damagedRepositories: [...damagedByAgent.get(a.name)!] } : {}),
     })),
     conditions,
   };

@@ -107,6 +107,8 @@ export interface GovcClusterStatus {
     primaries?: number;
     /** Memory in use, as the agent reported it. */
     memoryBytes?: number;
+    /** Repositories whose copy on this agent is quarantined (a corrupt or unreadable journal, a failing disk), as the agent reported them: a replica re-seeds itself from its primary, a primary is failed over. */
+    damagedRepositories?: Array<string>;
   }>;
   /** Ready, Progressing and Degraded. */
   conditions?: Array<{

@@ -71,6 +71,9 @@ const agentStatus = obj('One agent Pod as last observed.', {
   repositories: int('Repository copies placed on it.', { minimum: 0 }),
   primaries: int('Of those, primaries.', { minimum: 0 }),
   memoryBytes: int64('Memory in use, as the agent reported it.', { minimum: 0 }),
+  damagedRepositories: list(
+    'Repositories whose copy on this agent is quarantined (a corrupt or unreadable journal, a failing disk), as the agent reported them: a replica re-seeds itself from its primary, a primary is failed over.',
+    str('Repository name.'), { 'x-kubernetes-list-type': 'set' }),
 }, ['pod']);
 
 const status = obj('Observed state, written by the operator.', {
