@@ -20,7 +20,7 @@ test('dates: ISO-8601 with Z or an offset become git seconds and ±hhmm', (t) =>
   t.deepEqual(identityTime('2024-05-01T04:15:00-05:45'), { timestamp: 1714557600, timezone: '-0545' });
   t.deepEqual(identityTime('2024-05-01T10:00:00-00:00'), { timestamp: 1714557600, timezone: '+0000' });
   t.deepEqual(identityTime('1970-01-01T00:00:00Z'), { timestamp: 0, timezone: '+0000' });
-  t.deepEqual(identityTime('1969-12-31T23:30:00-01:00'), { timestamp: 1800, timezone: '-0100' });
+  t.deepEqual(identityTime('1970-01-01T00:00:00-01:00'), { timestamp: 3600, timezone: '-0100' });
   t.deepEqual(identityTime('2024-02-29T00:00:00Z').timestamp, 1709164800);
   t.deepEqual(identityTime('9999-12-31T23:59:59-23:59'), { timestamp: 253402387139, timezone: '-2359' });
   t.deepEqual(identityTime(undefined, new Date(1714557600_500)), { timestamp: 1714557600, timezone: '+0000' });
@@ -31,7 +31,7 @@ test('dates git would not write, or would write as another date, are refused', (
     '1', '1714557600', '', 'yesterday', 'now',
     '2024-05-01T12:00:00', '2024-05-01 12:00:00+02:00', '2024-05-01T12:00+02:00', '2024-05-01', '20240501T120000Z',
     '2024-05-01T12:00:00+0200', '2024-05-01T12:00:00+02', '2024-05-01T12:00:00 +02:00', ' 2024-05-01T12:00:00Z', '2024-05-01T12:00:00Z\n',
-    '1969-12-31T23:59:59Z', '1970-01-01T00:30:00+01:00', '0000-01-01T00:00:00Z', '0070-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '10000-01-01T00:00:00Z',
+    '1969-12-31T23:59:59Z', '1970-01-01T00:30:00+01:00', '1969-12-31T23:30:00-01:00', '0000-01-01T00:00:00Z', '0070-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', '10000-01-01T00:00:00Z',
     '2024-02-30T12:00:00Z', '2023-02-29T12:00:00Z', '2024-13-01T12:00:00Z', '2024-00-10T12:00:00Z', '2024-04-31T12:00:00Z',
     '2024-05-01T24:00:00Z', '2024-05-01T12:60:00Z', '2024-05-01T12:00:60Z',
     '2024-05-01T12:00:00+24:00', '2024-05-01T12:00:00-99:00', '2024-05-01T12:00:00+02:60',
@@ -98,13 +98,18 @@ test('oracle: commits with extreme accepted dates and identities pass git fsck -
       toIdentity({ name: '  Zoë "Z" O\'Brien, Jr.  ', email: '', date: '9999-12-31T23:59:59-23:59' }, 'author'),
       toIdentity({ name: '名前', email: ' a@x ', date: '1970-01-01T00:00:00Z' }, 'author'),
       toIdentity({ name: 'x', email: 'a;b:c@d', date: '2024-05-01T12:00:00+23:59' }, 'author'),
+      // The earliest local time west of UTC: git shows it (an earlier one makes `git log` die, "before Unix epoch").
+      toIdentity({ name: 'w', email: 'w@x', date: '1970-01-01T00:00:00-12:00' }, 'author'),
     ];
     for (const author of ids) {
       const data = encodeCommit({ tree, parents: [], author, committer: author, extraHeaders: [], message: normaliseMessage('m') });
       const id = gitText(['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: repo, input: data });
       t.is(id, hashObject('commit', data));
       git(['update-ref', `refs/heads/b${id.slice(0, 6)}`, id], { cwd: repo });
-      t.is(gitText(['log', '-1', '--format=%an <%ae> %at', id], { cwd: repo }), formatIdentity(author).replace(/ [+-]\d{4}$/, ''));
+      const shown = gitText(['log', '-1', '--format=%an <%ae> %at|%ad', '--date=raw', id], { cwd: repo }).split('|');
+      t.is(shown[0], formatIdentity(author).replace(/ [+-]\d{4}$/, ''));
+      t.is(shown[1], `${author.timestamp} ${author.timezone}`);
+      gitText(['log', '-1', '--format=%ad %cd', '--date=iso-strict', id], { cwd: repo });
     }
     git(['fsck', '--strict', '--no-dangling'], { cwd: repo });
     t.pass();

@@ -160,6 +160,8 @@ function daysInMonth(year: number, month: number): number {
  * write or would write as another date:
  * - impossible calendar dates and times (git's parser silently rolls 2024-02-30 over to March 1st);
  * - instants before 1970-01-01T00:00:00Z: git stores unsigned seconds (a "-" is fsck's badDateOverflow);
+ * - local times before 1970 (1969-12-31T23:30:00-01:00 is after the epoch in UTC): git stores them, but `git log` then
+ *   dies with "Timestamp before Unix epoch" (gm_time_t in date.c);
  * - offsets of 24 hours or more, or with 60 minutes or more: git's date parser (match_tz in date.c) does not take them
  *   as an offset at all, and nothing real is that far from UTC (the extremes are -12:00 and +14:00);
  * - years past 9999 cannot be written in this format; they are far below git's own limit (date_overflows: the largest
@@ -181,9 +183,8 @@ export function identityTime(iso: string | undefined, now: Date = new Date()): {
   const offsetMinutes = m[9] === undefined ? 0 : Number(m[9]);
   if (offsetHours > 23 || offsetMinutes > 59) throw new GitFormatError(`offset of ${JSON.stringify(iso)} is not one git accepts (from -23:59 to +23:59)`);
   const offset = sign * (offsetHours * 60 + offsetMinutes);
-  // Years below 1969 are before the epoch whatever the offset; from 1969 on Date.UTC takes the year as written.
-  const local = year < 1969 ? -Infinity : Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
-  const timestamp = local - offset * 60;
+  if (year < 1970) throw new GitFormatError(`${JSON.stringify(iso)} is before 1970, which git cannot store or show`);
+  const timestamp = Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offset * 60;
   if (timestamp < 0) throw new GitFormatError(`${JSON.stringify(iso)} is before 1970-01-01T00:00:00Z, which git cannot store`);
   const abs = Math.abs(offset);
   const timezone = `${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
