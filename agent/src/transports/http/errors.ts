@@ -1,5 +1,5 @@
 // One error shape for every reply: {error:{code,message,...details}} with the right status; never a stack trace.
-import { FastifyError, FastifyInstance } from 'fastify';
+import { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GovcError } from '../../errors.js';
 import { Logger } from '../../logger.js';
 
@@ -9,10 +9,19 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_content_length'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json'],
+  // Raised by the router before any route or hook runs (see frameworkErrorHandler).
+  FST_ERR_BAD_URL: [400, 'invalid_url'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long'],
 };
 
 export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
   return { error: { ...details, code, message } };
+}
+
+/** For fastify's `frameworkErrors` option: URLs the router cannot decode get the one error shape too, not fastify's own. */
+export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const [status, code] = FASTIFY_CODES[err.code] ?? [400, 'bad_request'];
+  reply.status(status).send(errorBody(code, err.message));
 }
 
 export function installErrorHandling(app: FastifyInstance, log: Logger): void {

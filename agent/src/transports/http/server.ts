@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import { Logger, requestLogger } from '../../logger.js';
 import { RepositoryStore } from '../../store/repository-store.js';
 import { RouteContext } from './context.js';
-import { errorBody, installErrorHandling } from './errors.js';
+import { errorBody, frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { installReplicationHooks } from './replication-hooks.js';
@@ -44,6 +44,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
   });
   const metrics = createMetrics(store);
   const logRequest = requestLogger(log);
