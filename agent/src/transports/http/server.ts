@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import { Logger, requestLogger } from '../../logger.js';
 import { RepositoryStore } from '../../store/repository-store.js';
 import { RouteContext } from './context.js';
-import { errorBody, frameworkErrorHandler, installErrorHandling } from './errors.js';
+import { clientErrorHandler, errorBody, frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { installReplicationHooks } from './replication-hooks.js';
@@ -45,6 +45,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     },
     return503OnClosing: true,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   const metrics = createMetrics(store);
   const logRequest = requestLogger(log);
