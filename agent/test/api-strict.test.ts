@@ -2,10 +2,11 @@
 // dates and messages follow git's rules on every route that takes them; bodies must be UTF-8 without lone surrogates.
 // Every refusal is a 400 with the error shape and changes nothing; what is accepted passes git fsck --strict.
 import test from 'ava';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { AUTHOR, InProcessAgent, startAgent } from './helpers/agent.js';
-import { git, gitText, makeTempDir, removeTempDir } from './helpers/git-cli.js';
+import { git, gitText, makeTempDir, makeTempRepo, removeTempDir } from './helpers/git-cli.js';
 
 let agent: InProcessAgent;
 let head: string;
@@ -186,5 +187,72 @@ test.serial('accepted edge identities are stored as git writes them and the expo
     t.is(gitText(['log', '-1', '--format=%an|%ae|%ad', '--date=iso-strict', first.body.sha], { cwd: join(dir, 'clone') }), 'Zoë "Z" O\'Brien, Jr.|z@x|9999-12-31T23:59:59-23:59');
   } finally {
     removeTempDir(dir);
+  }
+});
+
+/** Sends raw bytes on a fresh connection (half-closed after), returns everything the agent wrote back. */
+function rawHttp(base: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let out = '';
+    socket.on('data', (d: Buffer) => (out += d.toString('latin1')));
+    socket.on('close', () => resolve(out));
+    socket.on('error', () => resolve(out));
+    socket.end(text, 'latin1');
+    setTimeout(() => socket.destroy(), 2000).unref();
+  });
+}
+
+test.serial('lying or malformed HTTP framing gets 4xx in the error shape and changes nothing', async (t) => {
+  const before = state();
+  const post = (headers: string, body: string) => `POST /api/v1/repos HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
+  const body = '{"name":"wire"}';
+  const cases: Record<string, string> = {
+    'content-length shorter than the body': post('Content-Length: 5\r\n', body),
+    'content-length longer than the body': post('Content-Length: 500\r\n', body),
+    'content-length not a number': post('Content-Length: abc\r\n', body),
+    'content-length negative': post('Content-Length: -1\r\n', body),
+    'two content-lengths': post(`Content-Length: ${body.length}\r\nContent-Length: 5\r\n`, body),
+    'transfer-encoding with content-length': post(`Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n`, `f\r\n${body}\r\n0\r\n\r\n`),
+    'not HTTP': 'GARBAGE\r\n\r\n',
+    'NUL in the target': 'GET /api/v1/repos/a\0b HTTP/1.1\r\nHost: x\r\n\r\n',
+    'headers over the limit': `GET /api/v1/repos HTTP/1.1\r\nHost: x\r\nX-A: ${'a'.repeat(20000)}\r\n\r\n`,
+  };
+  for (const [what, text] of Object.entries(cases)) {
+    const reply = await rawHttp(agent.client.base, text);
+    const responses = reply.split(/(?=HTTP\/1\.1 \d{3} )/).filter((r) => r !== '');
+    t.true(responses.length >= 1, `${what}: no answer`);
+    for (const r of responses) {
+      const status = Number(r.slice(9, 12));
+      t.true(status >= 400 && status < 500, `${what}: ${r.slice(0, 200)}`);
+      const error = JSON.parse(r.slice(r.indexOf('\r\n\r\n') + 4)).error;
+      t.is(typeof error?.code, 'string', `${what}: ${r}`);
+      t.is(typeof error?.message, 'string', `${what}: ${r}`);
+    }
+  }
+  t.is(state(), before);
+  t.is((await agent.client.get('/repos/wire')).status, 404);
+  t.is((await agent.client.get('/repos/s')).status, 200);
+});
+
+test.serial('dates git stores past what JavaScript dates reach read back in ISO-8601 expanded years', async (t) => {
+  const repo = makeTempRepo();
+  try {
+    const tree = gitText(['mktree'], { cwd: repo, input: '' });
+    const far = gitText(['commit-tree', tree, '-m', 'far'], { cwd: repo, env: { GIT_AUTHOR_DATE: '@10000000000000 +0000', GIT_COMMITTER_DATE: '@10000000000000 -1200' } });
+    git(['update-ref', 'refs/heads/main', far], { cwd: repo });
+    git(['bundle', 'create', '-q', 'far.bundle', 'main'], { cwd: repo });
+    await agent.client.post('/repos', { name: 'far' });
+    const imported = await agent.client.request('POST', '/repos/far/bundle', readFileSync(join(repo, 'far.bundle')));
+    t.is(imported.status, 200, JSON.stringify(imported.body));
+    const c = await agent.client.get(`/repos/far/commits/${far}`);
+    t.is(c.status, 200, JSON.stringify(c.body));
+    // git log --date=iso-strict agrees on the instant: Sun May 20 17:46:40 318857 UTC.
+    t.is(c.body.author.date, '+318857-05-20T17:46:40Z');
+    t.is(c.body.committer.date, '+318857-05-20T05:46:40-12:00');
+    t.is((await agent.client.get('/repos/far/commits')).status, 200);
+  } finally {
+    removeTempDir(repo);
   }
 });
