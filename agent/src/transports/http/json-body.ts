@@ -4,16 +4,13 @@
 // "constructor" holding "prototype"), as fastify's own parser refuses. A pure function of the bytes, with no fastify in
 // it, so that large bodies can be parsed on a worker thread.
 //
-// Cost: the two checks that run on every body are native scans (`isUtf8`, `Buffer.indexOf`); the walk over the parsed
+// Cost: the checks that run on every body are one native scan (`isUtf8`) and substring searches; the walk over the parsed
 // value runs only when the text holds a "\u" escape or one of the two dangerous key names, which ordinary bodies
 // (JSON.stringify escapes only control characters and lone surrogates) rarely do.
 import { isUtf8 } from 'node:buffer';
 import { GovcError, invalid } from '../../errors.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-const ESCAPE = Buffer.from('\\u');
-const PROTO = Buffer.from('__proto__');
-const CONSTRUCTOR = Buffer.from('constructor');
 
 /** Parses a JSON body; throws a 400 GovcError (`invalid_utf8` or `invalid_json`) for anything but strict UTF-8 JSON. */
 export function parseJsonBody(buf: Buffer): unknown {
@@ -21,13 +18,15 @@ export function parseJsonBody(buf: Buffer): unknown {
   const text = buf.length >= 3 && buf[0] === BOM[0] && buf[1] === BOM[1] && buf[2] === BOM[2] ? buf.subarray(3) : buf;
   if (text.length === 0) throw invalid('invalid_json', 'the JSON body is empty');
   if (!isUtf8(text)) throw invalid('invalid_utf8', `the JSON body is not valid UTF-8 (at byte ${firstBadUtf8Byte(text)})`);
+  const source = text.toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(text.toString('utf8'));
+    value = JSON.parse(source);
   } catch (e) {
     throw invalid('invalid_json', `the body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (text.includes(ESCAPE) || text.includes(PROTO) || text.includes(CONSTRUCTOR)) checkValue(value);
+  // Searched in the decoded text: as fast as in the bytes for large bodies, and no native call for small ones.
+  if (source.includes('\\u') || source.includes('__proto__') || source.includes('constructor')) checkValue(value);
   return value;
 }
 
