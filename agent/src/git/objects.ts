@@ -143,14 +143,52 @@ export function parseIdentity(s: string): Identity {
   return { name: m[1], email: m[2], timestamp: Number(m[3]), timezone: m[4] };
 }
 
-/** Converts a Date-like ISO string with offset (or Z) to a git identity time. */
+/**
+ * The dates an identity may be given as: RFC 3339 / ISO-8601 extended format with seconds and an explicit offset ("Z" or
+ * "±hh:mm"); fractions of a second are allowed and dropped (git keeps whole seconds). A date without an offset is refused
+ * rather than read in the agent's zone, which the client cannot know.
+ */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * Converts an ISO-8601 date-time with an offset to git's identity time ("<seconds> ±hhmm"), refusing what git would not
+ * write or would write as another date:
+ * - impossible calendar dates and times (git's parser silently rolls 2024-02-30 over to March 1st);
+ * - instants before 1970-01-01T00:00:00Z: git stores unsigned seconds (a "-" is fsck's badDateOverflow);
+ * - local times before 1970 (1969-12-31T23:30:00-01:00 is after the epoch in UTC): git stores them, but `git log` then
+ *   dies with "Timestamp before Unix epoch" (gm_time_t in date.c);
+ * - offsets of 24 hours or more, or with 60 minutes or more: git's date parser (match_tz in date.c) does not take them
+ *   as an offset at all, and nothing real is that far from UTC (the extremes are -12:00 and +14:00);
+ * - years past 9999 cannot be written in this format; they are far below git's own limit (date_overflows: the largest
+ *   time_t, year ~292 billion), so every date accepted here passes `git fsck --strict` (badDateOverflow, badTimezone).
+ * "-00:00" is written "+0000", as git writes every zero offset.
+ */
 export function identityTime(iso: string | undefined, now: Date = new Date()): { timestamp: number; timezone: string } {
   if (iso === undefined) return { timestamp: Math.floor(now.getTime() / 1000), timezone: '+0000' };
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) throw new GitFormatError(`invalid date ${JSON.stringify(iso)}`);
-  const m = /([+-])(\d{2}):?(\d{2})$/.exec(iso);
-  const timezone = m && !/Z$/i.test(iso) ? `${m[1]}${m[2]}${m[3]}` : '+0000';
-  return { timestamp: Math.floor(ms / 1000), timezone };
+  const m = ISO_DATE_TIME.exec(iso);
+  if (!m) {
+    throw new GitFormatError(`${JSON.stringify(iso)} is not an ISO-8601 date-time with seconds and an offset (e.g. 2024-05-01T12:00:00+02:00 or 2024-05-01T10:00:00Z)`);
+  }
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
+    throw new GitFormatError(`${JSON.stringify(iso)} is not a valid calendar date and time`);
+  }
+  const sign = m[7] === '-' ? -1 : 1;
+  const offsetHours = m[8] === undefined ? 0 : Number(m[8]);
+  const offsetMinutes = m[9] === undefined ? 0 : Number(m[9]);
+  if (offsetHours > 23 || offsetMinutes > 59) throw new GitFormatError(`offset of ${JSON.stringify(iso)} is not one git accepts (from -23:59 to +23:59)`);
+  const offset = sign * (offsetHours * 60 + offsetMinutes);
+  if (year < 1970) throw new GitFormatError(`${JSON.stringify(iso)} is before 1970, which git cannot store or show`);
+  const timestamp = Date.UTC(year, month - 1, day, hour, minute, second) / 1000 - offset * 60;
+  if (timestamp < 0) throw new GitFormatError(`${JSON.stringify(iso)} is before 1970-01-01T00:00:00Z, which git cannot store`);
+  const abs = Math.abs(offset);
+  const timezone = `${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+  return { timestamp, timezone };
 }
 
 // ---------------------------------------------------------------- commits and tags

@@ -1,5 +1,7 @@
 // One error shape for every reply: {error:{code,message,...details}} with the right status; never a stack trace.
-import { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GovcError } from '../../errors.js';
 import { Logger } from '../../logger.js';
 
@@ -9,10 +11,37 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_content_length'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json'],
+  // Raised by the router before any route or hook runs (see frameworkErrorHandler).
+  FST_ERR_BAD_URL: [400, 'invalid_url'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'uri_too_long'],
 };
 
 export function errorBody(code: string, message: string, details?: Record<string, unknown>) {
   return { error: { ...details, code, message } };
+}
+
+/**
+ * For fastify's `clientErrorHandler` option: requests node's HTTP parser refuses before fastify sees them (a
+ * Content-Length that is not a number or disagrees with another, Transfer-Encoding with Content-Length, garbage, headers
+ * over the limit) get the one error shape too. As node and fastify do, the connection is then closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, string, string] =
+    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'headers_too_large', 'the request headers are over the size limit']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'request_timeout', 'the request did not arrive in time']
+        : [400, 'malformed_http', `the request is not valid HTTP/1.1 (${err.code ?? 'parse error'})`];
+  const body = JSON.stringify(errorBody(code, message));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
+}
+
+/** For fastify's `frameworkErrors` option: URLs the router cannot decode get the one error shape too, not fastify's own. */
+export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const [status, code] = FASTIFY_CODES[err.code] ?? [400, 'bad_request'];
+  reply.status(status).send(errorBody(code, err.message));
 }
 
 export function installErrorHandling(app: FastifyInstance, log: Logger): void {

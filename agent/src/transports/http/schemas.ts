@@ -8,9 +8,13 @@ export const identityInput = {
   additionalProperties: false,
   required: ['name', 'email'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 256 },
-    email: { type: 'string', maxLength: 256 },
-    date: { type: 'string', description: 'ISO-8601 with offset; defaults to now' },
+    name: { type: 'string', minLength: 1, maxLength: 256, description: 'no <, > or control characters; edge spaces are trimmed' },
+    email: { type: 'string', maxLength: 256, description: 'no <, > or control characters; edge spaces are trimmed; may be empty' },
+    date: {
+      type: 'string',
+      maxLength: 64,
+      description: 'ISO-8601 date-time with seconds and Z or ±hh:mm (2024-05-01T12:00:00+02:00), 1970 to 9999; defaults to now',
+    },
   },
 } as const;
 

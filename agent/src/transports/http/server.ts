@@ -6,10 +6,11 @@ import swagger from '@fastify/swagger';
 import { Logger, requestLogger } from '../../logger.js';
 import { RepositoryStore } from '../../store/repository-store.js';
 import { RouteContext } from './context.js';
-import { errorBody, installErrorHandling } from './errors.js';
+import { clientErrorHandler, errorBody, frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { installReplicationHooks } from './replication-hooks.js';
+import { parseJsonBody } from './json-body.js';
 import { RequestRate } from './request-rate.js';
 import { BUNDLE_TYPES, bundleRoutes } from './routes/bundle.js';
 import { commitRoutes } from './routes/commits.js';
@@ -17,6 +18,7 @@ import { contentRoutes } from './routes/content.js';
 import { historyRoutes } from './routes/history.js';
 import { refRoutes } from './routes/refs.js';
 import { repoRoutes } from './routes/repos.js';
+import { requestValidatorCompiler } from './validators.js';
 
 export interface HttpServerOptions {
   store: RepositoryStore;
@@ -41,14 +43,27 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   const metrics = createMetrics(store);
   const logRequest = requestLogger(log);
+  // Bodies validated strictly, query strings and path parameters coerced only to their declared scalars (validators.ts).
+  app.setValidatorCompiler(requestValidatorCompiler());
 
-  // JSON and bundles only: anything else gets 415 instead of being coerced.
-  app.removeContentTypeParser('text/plain');
+  // JSON and bundles only: anything else gets 415 instead of being coerced. JSON is parsed from the raw bytes, so that
+  // invalid UTF-8 and lone surrogates are refused instead of turned into U+FFFD (json-body.ts).
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    let value: unknown;
+    try {
+      value = parseJsonBody(body as Buffer);
+    } catch (e) {
+      return done(e as Error, undefined);
+    }
+    done(null, value);
+  });
   app.addContentTypeParser(BUNDLE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   // Callback-style hooks: they run on every request, and async hooks cost a promise each. The media-type check is
   // attached only to routes that take a body, so reads do not pay for it.

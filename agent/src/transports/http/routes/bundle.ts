@@ -1,6 +1,7 @@
 // Git bundles: export all refs, import one made by `git bundle create`.
 import { FastifyInstance } from 'fastify';
 import { exportBundle, importBundle } from '../../../commands/bundle.js';
+import { invalid } from '../../../errors.js';
 import { RouteContext, RepoParams } from '../context.js';
 import { errors, repoParams } from '../schemas.js';
 
@@ -41,6 +42,7 @@ export function bundleRoutes(app: FastifyInstance, { store }: RouteContext): voi
       },
     },
   }, async (req, reply) => {
+    if (!Buffer.isBuffer(req.body)) throw invalid('invalid_bundle', `the body must be a git bundle (${BUNDLE_TYPES.join(' or ')})`);
     const r = importBundle(store.get(req.params.repo), req.body);
     if (r.seq !== undefined) reply.header('x-govc-seq', String(r.seq));
     return r;
