@@ -1,0 +1,87 @@
+// How an fsck rule says no: FsckError names git's own message id (git-fsck(1), `fsck.<msg-id>`), and the tables below
+// say which ids git 2.39's `git fsck --strict` treats as errors and which ones we refuse beyond it, each with why.
+import { GitFormatError, type ObjectId } from '../objects.js';
+
+export class FsckError extends GitFormatError {
+  override name = 'FsckError';
+  constructor(
+    /** git's fsck message id, e.g. "hasDotgit", "treeNotSorted", "badTimezone". */
+    readonly check: string,
+    message: string,
+    /** The offending object, when the problem is one object's. */
+    readonly objectId?: ObjectId,
+  ) {
+    super(message);
+  }
+}
+
+/** Throws the FsckError for `check` on object `id`. */
+export function refuse(check: string, message: string, id?: ObjectId): never {
+  throw new FsckError(check, id ? `${id}: ${check}: ${message}` : `${check}: ${message}`, id);
+}
+
+/**
+ * Message ids git 2.39 reports as errors under --strict (its fatal and error ids, and its warnings, which --strict
+ * promotes). Its "info" ids (badFilemode, gitmodulesParse, gitignoreSymlink, gitattributesSymlink, mailmapSymlink,
+ * badTagName, missingTaggerEntry) stay warnings there and extraHeaderEntry is ignored: see BEYOND_GIT for the ones we
+ * refuse all the same.
+ */
+export const GIT_STRICT_ERRORS: ReadonlySet<string> = new Set([
+  // fatal
+  'nulInHeader', 'unterminatedHeader',
+  // error
+  'badDate', 'badDateOverflow', 'badEmail', 'badName', 'badObjectSha1', 'badParentSha1', 'badTimezone', 'badTree',
+  'badTreeSha1', 'badType', 'duplicateEntries', 'missingAuthor', 'missingCommitter', 'missingEmail',
+  'missingNameBeforeEmail', 'missingObject', 'missingSpaceBeforeDate', 'missingSpaceBeforeEmail', 'missingTag',
+  'missingTagEntry', 'missingTree', 'missingType', 'missingTypeEntry', 'multipleAuthors', 'treeNotSorted', 'unknownType',
+  'zeroPaddedDate', 'gitmodulesMissing', 'gitmodulesBlob', 'gitmodulesLarge', 'gitmodulesName', 'gitmodulesSymlink',
+  'gitmodulesUrl', 'gitmodulesPath', 'gitmodulesUpdate', 'gitattributesMissing', 'gitattributesLarge',
+  'gitattributesLineLength', 'gitattributesBlob',
+  // warnings, errors under --strict
+  'emptyName', 'fullPathname', 'hasDot', 'hasDotdot', 'hasDotgit', 'nullSha1', 'zeroPaddedFilemode', 'nulInCommit',
+]);
+
+/**
+ * Link rules: git has no message id for these (its object parser says "object X is a tree, not a blob", "bad tree
+ * pointer", "refs/heads/x: not a commit" and `git fsck` fails), so they carry ids of our own.
+ */
+export const LINK_CHECKS: ReadonlySet<string> = new Set([
+  'badTreeEntryType', 'badCommitTree', 'badCommitParent', 'badTagTarget', 'refNotCommit', 'missingRefTarget',
+]);
+
+/**
+ * What we refuse although `git fsck --strict` lets it pass (as a warning, or silently), and why. `gitWarns` lists the
+ * warning git prints for the same object, when it prints one.
+ */
+export const BEYOND_GIT: Readonly<Record<string, { gitWarns: readonly string[]; why: string }>> = {
+  gitignoreSymlink: {
+    gitWarns: ['gitignoreSymlink'],
+    why: 'git (since 2.32) refuses to follow a symlinked .gitignore in the work tree, so the link is never useful, and '
+      + 'on a server that hands trees to other tools it is a way to make them read a file outside the repository',
+  },
+  gitattributesSymlink: {
+    gitWarns: ['gitattributesSymlink'],
+    why: 'as gitignoreSymlink: git reads .gitattributes with O_NOFOLLOW since 2.32; a link only points readers elsewhere',
+  },
+  mailmapSymlink: {
+    gitWarns: ['mailmapSymlink'],
+    why: 'as gitignoreSymlink: git no longer follows a symlinked .mailmap in the work tree',
+  },
+  badFilemode: {
+    gitWarns: ['badFilemode'],
+    why: 'a mode other than 100644, 100755, 120000, 40000, 160000 and the legacy 100xxx regular-file modes (which git '
+      + 'itself once wrote and we accept, as git does) was never written by any git; git reads such a mode as another '
+      + 'kind (140000 as a submodule, 123456 as a symlink, 1100644 truncated to 16 bits as a file), so two tools would '
+      + 'see different trees, and our own readers cannot decode it',
+  },
+  unreadableHeader: {
+    gitWarns: [],
+    why: 'a commit or tag header git accepts but that no git writes and our readers cannot decode (object ids in upper '
+      + 'case hex): refusing it keeps every stored object readable (no 500 on a later read)',
+  },
+};
+
+/** Whether `check` names a rule we enforce: one of git's strict errors, a link rule, or one of ours beyond git. */
+export function isKnownCheck(check: string): boolean {
+  return GIT_STRICT_ERRORS.has(check) || LINK_CHECKS.has(check) || check in BEYOND_GIT;
+}
