@@ -206,7 +206,7 @@ add('gitmodules: alias name ".gitmodules."', 'refuse', gitmodules('[submodule "x
 add('gitmodules: in a subdirectory (git checks every tree)', 'refuse', (b) => b.commitOf([['40000', 'sub', b.tree([['100644', '.gitmodules', b.rawBlob(`[submodule "x"]\n\tpath = -x\n# ${b.salt}\n`)]])]]));
 add('gitmodules: a directory', 'refuse', (b) => b.commitOf([['40000', '.gitmodules', b.tree([['100644', 'f', b.blob()]])]]));
 add('gitmodules: a submodule (its commit is missing here)', 'refuse', (b) => b.commitOf([['160000', '.gitmodules', hashObject('commit', Buffer.from(b.salt))]]));
-add('gitmodules: a submodule naming a blob that is here', 'accept', (b) => b.commitOf([['160000', '.gitmodules', b.rawBlob(`[submodule "x"]\n\tpath = x\n# ${b.salt}\n`)]]));
+add('gitmodules: a submodule naming a blob that is here (clones would fail)', 'ours', (b) => b.commitOf([['160000', '.gitmodules', b.rawBlob(`[submodule "x"]\n\tpath = x\n# ${b.salt}\n`)]]));
 
 // ---------------------------------------------------------------- .gitattributes contents
 add('gitattributes: ordinary', 'accept', (b) => b.commitOf([['100644', '.gitattributes', b.rawBlob(`*.txt text\n# ${b.salt}\n`)]]));
@@ -215,6 +215,7 @@ add('gitattributes: line of 2048 bytes', 'refuse', (b) => b.commitOf([['100644',
 add('gitattributes: long line after a NUL', 'accept', (b) => b.commitOf([['100644', '.gitattributes',
   b.rawBlob(Buffer.concat([Buffer.from(`x\n# ${b.salt}\n`), Buffer.from([0]), Buffer.from('b'.repeat(3000))]))]]));
 add('gitattributes: alias GITATT~1 long line', 'refuse', (b) => b.commitOf([['100644', 'GITATT~1', b.rawBlob(`${'a'.repeat(3000)}\n# ${b.salt}\n`)]]));
+add('gitattributes: a submodule (its commit is missing here)', 'refuse', (b) => b.commitOf([['160000', '.gitattributes', hashObject('commit', Buffer.from(b.salt))]]));
 add('gitattributes: a directory', 'refuse', (b) => b.commitOf([['40000', '.gitattributes', b.tree([['100644', 'f', b.blob()]])]]));
 
 // ---------------------------------------------------------------- commits

@@ -142,8 +142,8 @@ export function gitFindings(report: FsckReport, ids: Iterable<ObjectId>, refs: I
 
 /**
  * Why our verdict disagrees with git's, or undefined when they agree: git reports an error iff we refuse, except that
- * we may refuse beyond git (BEYOND_GIT) where git prints the matching warning or, for badFilemode and
- * unreadableHeader, nothing; and a refusal named after one of git's message ids must be one git reported.
+ * we may refuse beyond git (BEYOND_GIT) where git prints the matching warning (or nothing, where BEYOND_GIT says
+ * so); and a refusal named after one of git's message ids must be one git reported.
  */
 export function disagreement(ours: FsckError | undefined, report: FsckReport, objects: readonly (GitObject & { id: ObjectId })[], refs: readonly { name: string }[]): string | undefined {
   const git = gitFindings(report, involvedIds(objects), refs.map((r) => r.name));
@@ -154,8 +154,8 @@ export function disagreement(ours: FsckError | undefined, report: FsckReport, ob
   if (!gitRefuses) {
     const beyond = BEYOND_GIT[ours.check];
     if (!beyond) return `${ourSays}, ${gitSays}`;
-    const warned = beyond.gitWarns.some((w) => git.warnings.has(w));
-    if (!warned && !['badFilemode', 'unreadableHeader'].includes(ours.check)) return `${ourSays} beyond git without git's warning, ${gitSays}`;
+    const warned = beyond.gitWarns.length === 0 || beyond.gitMayBeSilent || beyond.gitWarns.some((w) => git.warnings.has(w));
+    if (!warned) return `${ourSays} beyond git without git's warning, ${gitSays}`;
     return undefined;
   }
   // git names the rule unless its object parser gave up on the object first ("could not be parsed": "other").

@@ -51,9 +51,9 @@ export const LINK_CHECKS: ReadonlySet<string> = new Set([
 
 /**
  * What we refuse although `git fsck --strict` lets it pass (as a warning, or silently), and why. `gitWarns` lists the
- * warning git prints for the same object, when it prints one.
+ * warning git prints for the same object (none: git is silent); `gitMayBeSilent`, that it prints it only sometimes.
  */
-export const BEYOND_GIT: Readonly<Record<string, { gitWarns: readonly string[]; why: string }>> = {
+export const BEYOND_GIT: Readonly<Record<string, { gitWarns: readonly string[]; gitMayBeSilent?: boolean; why: string }>> = {
   gitignoreSymlink: {
     gitWarns: ['gitignoreSymlink'],
     why: 'git (since 2.32) refuses to follow a symlinked .gitignore in the work tree, so the link is never useful, and '
@@ -69,10 +69,21 @@ export const BEYOND_GIT: Readonly<Record<string, { gitWarns: readonly string[]; 
   },
   badFilemode: {
     gitWarns: ['badFilemode'],
+    gitMayBeSilent: true,
     why: 'a mode other than 100644, 100755, 120000, 40000, 160000 and the legacy 100xxx regular-file modes (which git '
       + 'itself once wrote and we accept, as git does) was never written by any git; git reads such a mode as another '
       + 'kind (140000 as a submodule, 123456 as a symlink, 1100644 truncated to 16 bits as a file), so two tools would '
       + 'see different trees, and our own readers cannot decode it',
+  },
+  gitmodulesGitlink: {
+    gitWarns: [],
+    why: 'a submodule at the path .gitmodules: git then reads the blob of the submodule commit\'s id as the '
+      + '.gitmodules file when the repository happens to hold one (fine to `git fsck` there), but no clone ever fetches '
+      + 'a submodule\'s commit, so every clone fails `git fsck --strict` (gitmodulesMissing)',
+  },
+  gitattributesGitlink: {
+    gitWarns: [],
+    why: 'as gitmodulesGitlink, for .gitattributes (every clone fails with gitattributesMissing)',
   },
   unreadableHeader: {
     gitWarns: [],

@@ -1,7 +1,8 @@
 // Tree rules (git's fsck_tree and the tree parser under it), over a tree's raw bytes: entries parse ("<octal mode>
 // <name>\0<20-byte id>", non-empty mode and name), modes are canonical, names are not empty, ".", "..", "a/b" or ".git"
 // on any filesystem git protects, no entry points at the null id, entries are sorted as git sorts them and unique, and
-// .gitmodules / .gitattributes / .gitignore / .mailmap (and their aliases) are not symbolic links.
+// .gitmodules / .gitattributes / .gitignore / .mailmap (and their aliases) are not symbolic links (nor, for the first
+// two, submodules).
 // Scanning bytes (no string per name) keeps this cheap enough to run on every tree of every import.
 import type { ObjectId } from '../objects.js';
 import { refuse } from './report.js';
@@ -194,8 +195,13 @@ export function fsckTree(id: ObjectId, data: Buffer): void {
       else hasDotdot = true;
     }
     const symlink = isSymlinkMode(mode);
+    const gitlink = isGitlinkMode(mode);
     if (mayBeAlias(data, s, end)) {
       hasDotgit ||= isDotgit(data, s, end);
+      if (gitlink) {
+        if (isDotName(data, s, end, GITMODULES)) note('gitmodulesGitlink', '.gitmodules is a submodule');
+        if (isDotName(data, s, end, GITATTRIBUTES)) note('gitattributesGitlink', '.gitattributes is a submodule');
+      }
       if (symlink) {
         if (isDotName(data, s, end, GITMODULES)) note('gitmodulesSymlink', '.gitmodules is a symbolic link');
         if (isDotName(data, s, end, GITATTRIBUTES)) note('gitattributesSymlink', '.gitattributes is a symlink');
@@ -208,6 +214,7 @@ export function fsckTree(id: ObjectId, data: Buffer): void {
       if (data[k] !== BACKSLASH) continue;
       hasDotgit ||= isNtfsDotgit(data, k + 1, end);
       if (symlink && isNtfsDotName(data, k + 1, end, GITMODULES)) note('gitmodulesSymlink', '.gitmodules is a symbolic link');
+      if (gitlink && isNtfsDotName(data, k + 1, end, GITMODULES)) note('gitmodulesGitlink', '.gitmodules is a submodule');
     }
     if (data[e.modeStart] === 0x30) zeroPadded = true;
     else if (!modeSpellingOk(data, e.modeStart, e.modeEnd)) badMode = true;
