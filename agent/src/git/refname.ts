@@ -1,5 +1,5 @@
 // Ref-name and path rules. Ref names follow `git check-ref-format`; paths follow what `git fsck --strict` accepts in a tree.
-import { treeEntryNameProblem } from './fsck/index.js';
+import { treeDirectoryNameProblem, treeEntryNameProblem } from './fsck/index.js';
 
 /** Returns why `name` (a full ref name such as "refs/heads/main") is invalid, or undefined when git would accept it. */
 export function refNameProblem(name: string): string | undefined {
@@ -53,11 +53,13 @@ export function pathProblem(path: string): string | undefined {
       if (len === 2 && path.charCodeAt(start + 1) === 0x2e) return 'has a ".." segment';
       if (len === 4 && path.slice(start, i).toLowerCase() === '.git') return 'has a ".git" segment';
     }
-    // Only names starting like ".git" / "git~1" (or with an HFS-ignorable code point), or holding a backslash, can be
-    // one of its aliases: the full rules run on those alone.
+    // Only names starting like ".git", "git~1", "GITMOD~1", "~1" (or with an HFS-ignorable code point), or holding a
+    // backslash, can be one of the aliases: the full rules run on those alone.
+    // A directory must not be .gitmodules or .gitattributes either (git's gitmodulesBlob, gitattributesBlob).
     const c0 = path.charCodeAt(start);
-    if (c0 === 0x2e || c0 === 0x67 || c0 === 0x47 || c0 >= 0x2000 || backslash) {
-      const alias = treeEntryNameProblem(path.slice(start, i));
+    if (c0 === 0x2e || c0 === 0x67 || c0 === 0x47 || c0 === 0x6d || c0 === 0x4d || c0 === 0x7e || c0 >= 0x2000 || backslash) {
+      const segment = path.slice(start, i);
+      const alias = i < path.length ? treeDirectoryNameProblem(segment) : treeEntryNameProblem(segment);
       if (alias) return `has a segment that ${alias}`;
     }
     // UTF-8 can take up to 4 bytes per UTF-16 unit pair; only measure exactly when the segment might be too long.

@@ -3,11 +3,12 @@
 // and one fsck run's output is parsed per object id and per ref. Object sets of different cases must not share
 // objects: git attributes a type mismatch to whichever object it met first.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { hashObject, type GitObject, type ObjectId, type ObjectReader, type ObjectType } from '../../src/git/objects.js';
 import { BEYOND_GIT, FsckError, GIT_STRICT_ERRORS, fsckLinks, fsckObject, fsckRef } from '../../src/git/fsck/index.js';
-import { GIT_ENV, git, makeTempDir, makeTempRepo, removeTempDir } from './git-cli.js';
+import { GIT_ENV, git, removeTempDir } from './git-cli.js';
 
 export interface FsckFindings {
   /** Message ids of errors (git's camelCase id, or "other" for errors without one, e.g. a type mismatch). */
@@ -54,10 +55,18 @@ export function parseFsckOutput(output: string): Pick<FsckReport, 'byObject' | '
   return { byObject, byRef };
 }
 
+/** Memory-backed when the machine has it: thousands of small object files are written and removed per run. */
+const SCRATCH_ROOT = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
 /** A bare repository to write objects and refs into, then fsck once. */
 export class FsckOracle {
-  readonly dir = makeTempRepo({ bare: true });
-  private readonly scratch = makeTempDir('govc-fsck-oracle-');
+  readonly dir: string;
+  private readonly scratch = mkdtempSync(join(SCRATCH_ROOT, 'govc-fsck-oracle-'));
+
+  constructor() {
+    this.dir = join(this.scratch, 'repo.git');
+    git(['init', '-q', '--bare', this.dir]);
+  }
   private files = 0;
 
   /** Writes objects with `git hash-object --literally` (batched per type); returns their ids, checked against ours. */
@@ -100,7 +109,6 @@ export class FsckOracle {
   }
 
   close(): void {
-    removeTempDir(this.dir);
     removeTempDir(this.scratch);
   }
 }

@@ -12,7 +12,7 @@ import { utf8Bytes } from '../hex.js';
 import { fsckCommit, fsckTag } from './commit-tag.js';
 import { fsckLinksOf, fsckRefTarget, type IdentifiedObject } from './links.js';
 import { FsckError, refuse } from './report.js';
-import { entryNameProblem, fsckTree } from './tree.js';
+import { directoryNameProblem, entryNameProblem, fsckTree } from './tree.js';
 
 export { FsckError } from './report.js';
 export { BEYOND_GIT, GIT_STRICT_ERRORS, LINK_CHECKS } from './report.js';
@@ -77,6 +77,11 @@ export function fsckRef(name: string, id: ObjectId, reader: ObjectReader): void 
 /** Why git would refuse `name` as a tree entry name (".git" and its aliases on every filesystem, ".", "..", "/"), or undefined. */
 export function treeEntryNameProblem(name: string): string | undefined {
   return entryNameProblem(utf8Bytes(name));
+}
+
+/** Why git would refuse `name` as a directory: treeEntryNameProblem's reasons, and ".gitmodules"/".gitattributes" aliases. */
+export function treeDirectoryNameProblem(name: string): string | undefined {
+  return directoryNameProblem(utf8Bytes(name));
 }
 
 /** Whether `e` is an fsck refusal (for callers that map it to their error shape). */

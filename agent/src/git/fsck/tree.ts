@@ -260,3 +260,21 @@ export function entryNameProblem(b: Bytes): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Why git would refuse a directory of this name: what entryNameProblem refuses, and the names git reads as
+ * .gitmodules or .gitattributes on some filesystem (git's gitmodulesBlob and gitattributesBlob: those must be files).
+ */
+export function directoryNameProblem(b: Bytes): string | undefined {
+  const problem = entryNameProblem(b);
+  if (problem) return problem;
+  const end = b.length;
+  if (mayBeAlias(b, 0, end)) {
+    if (isDotName(b, 0, end, GITMODULES)) return 'is .gitmodules on a filesystem git protects, which must be a file (gitmodulesBlob)';
+    if (isDotName(b, 0, end, GITATTRIBUTES)) return 'is .gitattributes on a filesystem git protects, which must be a file (gitattributesBlob)';
+  }
+  for (let k = 0; k < end; k++) {
+    if (b[k] === BACKSLASH && isNtfsDotName(b, k + 1, end, GITMODULES)) return 'names .gitmodules after a backslash, which must be a file (gitmodulesBlob)';
+  }
+  return undefined;
+}
