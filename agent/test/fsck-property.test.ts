@@ -47,8 +47,8 @@ function object(type: GitObject['type'], data: Buffer): GitObject & { id: Object
   return { id: hashObject(type, data), type, data };
 }
 
-/** One fsck run over a batch; returns the items where we and git disagree. */
-function judge(items: Item[]): string[] {
+/** One fsck run over a batch: the items where we and git disagree, and how many git refused. */
+function judge(items: Item[]): { problems: string[]; refused: number } {
   const oracle = new FsckOracle();
   try {
     const all = new Map<ObjectId, GitObject & { id: ObjectId }>();
@@ -56,17 +56,19 @@ function judge(items: Item[]): string[] {
     oracle.write([...all.values()]);
     const report = oracle.fsck();
     const problems: string[] = [];
+    let refused = 0;
     for (const it of items) {
+      const git = gitFindings(report, involvedIds(it.objects), []);
+      const gitRefuses = git.errors.size > 0;
+      if (gitRefuses) refused++;
       if (it.ours) {
-        const git = gitFindings(report, involvedIds(it.objects), []);
-        const gitRefuses = git.errors.size > 0;
         if (it.ours() !== gitRefuses) problems.push(`${it.what}: we ${it.ours() ? 'refuse' : 'accept'}, git errors [${[...git.errors]}]`);
         continue;
       }
       const problem = disagreement(ourVerdict(it.objects, []), report, it.objects, []);
       if (problem) problems.push(`${it.what}: ${problem}`);
     }
-    return problems;
+    return { problems, refused };
   } finally {
     oracle.close();
   }
@@ -74,11 +76,14 @@ function judge(items: Item[]): string[] {
 
 function property(t: import('ava').ExecutionContext, arb: fc.Arbitrary<Item>): void {
   let checked = 0;
+  let refused = 0;
   let problems: string[] = [];
   try {
     fc.assert(fc.property(fc.array(arb, { minLength: BATCH, maxLength: BATCH }), (items) => {
-      problems = judge(items);
+      const verdicts = judge(items);
+      problems = verdicts.problems;
       checked += items.length;
+      refused += verdicts.refused;
       return problems.length === 0;
     }), { numRuns: RUNS, seed: SEED, endOnFailure: true });
   } catch (e) {
@@ -87,6 +92,9 @@ function property(t: import('ava').ExecutionContext, arb: fc.Arbitrary<Item>): v
     return;
   }
   t.true(checked >= RUNS * BATCH);
+  // The generators must reach both sides of the rules, not just one.
+  t.true(refused > checked / 20 && refused < checked - checked / 20, `git refused ${refused} of ${checked}`);
+  t.log(`git refused ${refused} of ${checked}`);
 }
 
 test('tree entry names: one entry per tree, file or symlink, our verdict is git\'s', (t) => {
@@ -168,6 +176,26 @@ test('damaged tree bytes: byte flips, insertions and cuts in valid trees', (t) =
     }
     const tree = object('tree', Buffer.from(data));
     return item(JSON.stringify(data.toString('latin1')), [tree, ...blobs]);
+  });
+  property(t, arb);
+});
+
+test('identities: commit author lines from the dangerous pieces of names, emails, dates and time zones', (t) => {
+  let n = 0;
+  const tree = object('tree', Buffer.alloc(0));
+  // Each part: mostly the well-formed value, else a few dangerous pieces, so both verdicts come up often.
+  const part = (good: string, pieces: string[]) => fc.oneof({ weight: 4, arbitrary: fc.constant(good) },
+    { weight: 1, arbitrary: fc.array(fc.constantFrom(...pieces), { minLength: 0, maxLength: 3 }).map((p) => p.join('')) });
+  const name = part('A U Thor', ['A', ' ', '<', '>', 'é', '\t']);
+  const email = part('a@x', ['a@x', '<', '>', ' ', 'b']);
+  const date = part('1700000000', ['0', '1', '01', '00', '-1', '-0', '+5', '9223372036854775807', '9223372036854775808',
+    '18446744073709551615', '18446744073709551616', ' ', '\t', '\v', 'a']);
+  const zone = part('+0000', ['-0130', '+9999', '+000', '0000', '+00000', ' ', '+0a00', '-']);
+  const sep = part(' ', [' ', '\t']);
+  const arb = fc.tuple(name, sep, email, sep, date, sep, zone).map(([nm, s1, em, s2, d, s3, z]): Item => {
+    const ident = `${nm}${s1}<${em}>${s2}${d}${s3}${z}`;
+    const commit = object('commit', Buffer.from(`tree ${tree.id}\nauthor ${ident}\ncommitter C <c@x> 1 +0000\n\n${n++}\n`));
+    return item(JSON.stringify(ident), [commit, tree]);
   });
   property(t, arb);
 });

@@ -290,6 +290,16 @@ add('tag: no type', 'refuse', tagRaw((b, c) => `object ${c}\ntag v1\ntagger ${GO
 add('tag: unknown type', 'refuse', tagRaw((b, c) => `object ${c}\ntype commitx\ntag v1\ntagger ${GOOD_IDENT}\n\n${b.salt}\n`));
 add('tag: no tag line', 'refuse', tagRaw((b, c) => `object ${c}\ntype commit\ntagger ${GOOD_IDENT}\n\n${b.salt}\n`));
 add('tag: bad tagger date', 'refuse', tagRaw((b, c) => `object ${c}\ntype commit\ntag v1\ntagger A <a@x> 01 +0000\n\n${b.salt}\n`));
+add('tag: 63 bytes, no tagger (git cannot parse it)', 'refuse', (b) => {
+  const tip = b.commitOf([['100644', 'f', b.blob()]]);
+  const tag = b.add('tag', `object ${b.blob('tagged')}\ntype blob\ntag \n`);
+  return { tip, refs: [{ name: 'refs/heads/main', id: tip }, { name: 'refs/tags/t', id: tag }] };
+});
+add('tag: 64 bytes, no tagger', 'accept', (b) => {
+  const tip = b.commitOf([['100644', 'f', b.blob()]]);
+  const tag = b.add('tag', `object ${b.blob('tagged')}\ntype blob\ntag v\n`);
+  return { tip, refs: [{ name: 'refs/heads/main', id: tip }, { name: 'refs/tags/t', id: tag }] };
+});
 add('tag: NUL in header', 'refuse', tagRaw((b, c) => `object ${c}\ntype commit\ntag v\0\ntagger ${GOOD_IDENT}\n\n${b.salt}\n`));
 
 // ---------------------------------------------------------------- links between objects

@@ -22,7 +22,7 @@ function isHex(c: number): boolean {
   return isDigit(c) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }
 
-/** Buffer past the end read as NUL, as git's buffers are NUL-terminated. */
+/** Bytes past the end read as NUL, as git's buffers are NUL-terminated. */
 function at(b: Buffer, i: number): number {
   return i < b.length ? b[i] : 0;
 }
@@ -163,6 +163,8 @@ export function fsckTag(id: ObjectId, b: Buffer): void {
   // only informational in git: accepted here too.
   p = eol + 1;
   if (p < end && startsWith(b, p, 'tagger ')) checkIdent(id, b, p + 7);
+  // git's tag parser (parse_tag_buffer) gives up on a tag shorter than an object line plus 24 bytes, before fsck.
+  if (end < 64) refuse('tagTooShort', `a tag of ${end} bytes, git cannot parse it`, id);
 }
 
 /** The type a tag's header names; only for tags fsckTag accepted. */

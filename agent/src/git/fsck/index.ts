@@ -15,7 +15,7 @@ import { FsckError, refuse } from './report.js';
 import { directoryNameProblem, entryNameProblem, fsckTree } from './tree.js';
 
 export { FsckError } from './report.js';
-export { BEYOND_GIT, GIT_STRICT_ERRORS, LINK_CHECKS } from './report.js';
+export { BEYOND_GIT, GIT_STRICT_ERRORS, GIT_UNNAMED_CHECKS, isKnownCheck } from './report.js';
 export type { IdentifiedObject } from './links.js';
 
 /** Checks one object on its own: its encoding and every rule that needs no other object. Throws FsckError. */

@@ -42,11 +42,13 @@ export const GIT_STRICT_ERRORS: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Link rules: git has no message id for these (its object parser says "object X is a tree, not a blob", "bad tree
- * pointer", "refs/heads/x: not a commit" and `git fsck` fails), so they carry ids of our own.
+ * Rules git enforces without a message id (its object parser says "object X is a tree, not a blob", "bad tree
+ * pointer", "could not be parsed", "refs/heads/x: not a commit", "hash mismatch", and `git fsck` fails): they carry
+ * ids of our own.
  */
-export const LINK_CHECKS: ReadonlySet<string> = new Set([
-  'badTreeEntryType', 'badCommitTree', 'badCommitParent', 'badTagTarget', 'refNotCommit', 'missingRefTarget',
+export const GIT_UNNAMED_CHECKS: ReadonlySet<string> = new Set([
+  'badTreeEntryType', 'badCommitTree', 'badCommitParent', 'badTagTarget', 'refNotCommit', 'missingRefTarget', 'hashMismatch',
+  'tagTooShort',
 ]);
 
 /**
@@ -92,7 +94,7 @@ export const BEYOND_GIT: Readonly<Record<string, { gitWarns: readonly string[]; 
   },
 };
 
-/** Whether `check` names a rule we enforce: one of git's strict errors, a link rule, or one of ours beyond git. */
+/** Whether `check` names a rule we enforce: one of git's strict errors, one git states without an id, or one beyond git. */
 export function isKnownCheck(check: string): boolean {
-  return GIT_STRICT_ERRORS.has(check) || LINK_CHECKS.has(check) || check in BEYOND_GIT;
+  return GIT_STRICT_ERRORS.has(check) || GIT_UNNAMED_CHECKS.has(check) || check in BEYOND_GIT;
 }
