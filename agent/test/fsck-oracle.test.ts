@@ -2,7 +2,7 @@
 // git's plumbing, one fsck run judges them all, and for each case our verdict (fsckObject on every object, fsckLinks,
 // fsckRef) must equal git's, and both the case's own expectation.
 import test from 'ava';
-import { BEYOND_GIT } from '../src/git/fsck/index.js';
+import { BEYOND_GIT, isKnownCheck } from '../src/git/fsck/index.js';
 import { corpus } from './helpers/fsck-corpus.js';
 import { FsckOracle, disagreement, gitFindings, involvedIds, ourVerdict, type FsckReport } from './helpers/fsck-oracle.js';
 
@@ -37,6 +37,7 @@ cases.forEach((c, i) => {
     const ours = ourVerdict(c.objects, refs);
     const problem = disagreement(ours, report, c.objects, refs);
     t.is(problem, undefined, problem);
+    if (ours) t.true(isKnownCheck(ours.check), `${ours.check} is in none of report.ts's tables`);
     const git = gitFindings(report, involvedIds(c.objects), refs.map((r) => r.name));
     const gitRefuses = git.errors.size > 0 || git.refErrors.length > 0;
     if (c.expect === 'refuse') {

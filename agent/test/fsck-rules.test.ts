@@ -164,8 +164,17 @@ test('git-config parser: sections, subsections, quoting, escapes, comments; stop
   t.deepEqual(entries('[s "x"]\n\ta = "open\n'), { ok: false, out: [] });
   t.deepEqual(entries('[s "x"]\n\ta = \\q\n'), { ok: false, out: [] });
   t.deepEqual(entries('[s "x]\n'), { ok: false, out: [] });
-  // Read as C chars (signed): 0xFF ends the input like EOF.
-  t.deepEqual(entries(Buffer.from([...Buffer.from('[s "x"]\na = 1\n'), 0xff, ...Buffer.from('b = 2\n')])), { ok: true, out: [['s.x.a', '1']] });
+  // Read as signed C chars, 0xFF ends the input like EOF and a byte order mark is a syntax error; as unsigned ones not.
+  const ff = Buffer.from([...Buffer.from('[s "x"]\na = 1\n'), 0xff, ...Buffer.from('\nb = 2\n')]);
+  t.deepEqual(entries(ff), { ok: true, out: [['s.x.a', '1']] });
+  const unsigned = (data: Buffer) => {
+    const out: [string, string | null][] = [];
+    return { ok: parseGitConfig(data, (k, v) => out.push([k, v]), false), out };
+  };
+  t.deepEqual(unsigned(ff), { ok: false, out: [['s.x.a', '1']] });
+  const bom = Buffer.from('\ufeff[s "x"]\na = 1\n');
+  t.deepEqual(entries(bom), { ok: false, out: [] });
+  t.deepEqual(unsigned(bom), { ok: true, out: [['s.x.a', '1']] });
 });
 
 test('submodule names and urls as git judges them', (t) => {

@@ -196,9 +196,10 @@ add('gitmodules: continuation line', 'refuse', gitmodules('[submodule "x"]\n\tur
 add('gitmodules: parse error before a bad entry', 'accept', gitmodules('[submodule "x"]\n\tpath = x\n\t= oops\n\turl = -x'));
 add('gitmodules: bad entry before a parse error', 'refuse', gitmodules('[submodule "x"]\n\turl = -x\n\t= oops'));
 add('gitmodules: unknown escape ends parsing', 'accept', gitmodules('[submodule "x"]\n\tpath = \\q\n\turl = -x'));
-add('gitmodules: byte order mark', 'accept', gitmodules('\ufeff[submodule "x"]\n\turl = -x'));
-add('gitmodules: 0xFF byte reads as end of file', 'accept', (b) => b.commitOf([['100644', '.gitmodules',
-  b.rawBlob(Buffer.concat([Buffer.from('[submodule "x"]\n\tpath = x\n'), Buffer.from([0xff]), Buffer.from(`\n\turl = -x\n# ${b.salt}\n`)]))]]));
+add('gitmodules: byte order mark (read where char is unsigned)', 'ours', gitmodules('\ufeff[submodule "x"]\n\turl = -x'));
+add('gitmodules: 0xFF byte (EOF where char is signed, a byte elsewhere)', 'ours', (b) => b.commitOf([['100644', '.gitmodules',
+  b.rawBlob(Buffer.concat([Buffer.from('[submodule "x"]\n\tpath = x'), Buffer.from([0xff]), Buffer.from(`\n\turl = -x\n# ${b.salt}\n`)]))]]));
+add('gitmodules: byte order mark, harmless content', 'accept', gitmodules('\ufeff[submodule "x"]\n\tpath = x'));
 add('gitmodules: NUL ends the value', 'accept', (b) => b.commitOf([['100644', '.gitmodules',
   b.rawBlob(Buffer.concat([Buffer.from('[submodule "x"]\n\tpath = x'), Buffer.from([0]), Buffer.from(`-y\n# ${b.salt}\n`)]))]]));
 add('gitmodules: alias name GITMOD~1', 'refuse', gitmodules('[submodule "x"]\n\tpath = -x', 'GITMOD~1'));

@@ -4,8 +4,10 @@
 // in order, and stops at the first syntax error (git's fsck then only notes "gitmodulesParse" and keeps what it saw).
 // Names and values are byte strings (latin1), so the checks see exactly git's bytes.
 //
-// Like git reading a config from memory, bytes are read as C `char`s: on x86 and arm64 Linux these are signed, so a
-// 0xFF byte reads as EOF and the bytes of a UTF-8 byte order mark never match it (the oracle test pins this down).
+// Like git reading a config from memory, bytes are read as C `char`s, and whether those are signed depends on the
+// machine: where they are (x86-64, the git this project tests against) a 0xFF byte reads as EOF and a UTF-8 byte
+// order mark is never recognised (so the line it starts is a syntax error); where they are not (arm64 Linux) the mark
+// is skipped and 0xFF is an ordinary byte. `signedChars` picks the reading.
 
 /** Called for each entry: `name` is "section.subsection.key" (section and key lower-cased), `value` null for a bare key. */
 export type ConfigVisitor = (name: string, value: string | null) => void;
@@ -37,12 +39,12 @@ function cString(s: string): string {
 class Source {
   private pos = 0;
   eof = false;
-  constructor(private readonly buf: Uint8Array) {}
+  constructor(private readonly buf: Uint8Array, private readonly signedChars: boolean) {}
 
   private getc(): number {
     if (this.pos >= this.buf.length) return EOF;
     const b = this.buf[this.pos++];
-    return b > 127 ? b - 256 : b;
+    return this.signedChars && b > 127 ? b - 256 : b;
   }
 
   next(): number {
@@ -153,8 +155,8 @@ function parseSection(src: Source): string | null {
 const BOM = [0xef, 0xbb, 0xbf];
 
 /** Parses `data`, calling `visit` per entry; returns false when git's parser would stop at a syntax error. */
-export function parseGitConfig(data: Uint8Array, visit: ConfigVisitor): boolean {
-  const src = new Source(data);
+export function parseGitConfig(data: Uint8Array, visit: ConfigVisitor, signedChars = true): boolean {
+  const src = new Source(data, signedChars);
   let comment = false;
   let section = '';
   let bom = 0; // how much of the byte order mark matched; -1 once past it

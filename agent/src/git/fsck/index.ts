@@ -11,7 +11,7 @@ import { hashObject, decodeCommit, decodeTag, GitFormatError, type ObjectId, typ
 import { utf8Bytes } from '../hex.js';
 import { fsckCommit, fsckTag } from './commit-tag.js';
 import { fsckLinksOf, fsckRefTarget, type IdentifiedObject } from './links.js';
-import { FsckError, refuse } from './report.js';
+import { refuse } from './report.js';
 import { directoryNameProblem, entryNameProblem, fsckTree } from './tree.js';
 
 export { FsckError } from './report.js';
@@ -84,7 +84,3 @@ export function treeDirectoryNameProblem(name: string): string | undefined {
   return directoryNameProblem(utf8Bytes(name));
 }
 
-/** Whether `e` is an fsck refusal (for callers that map it to their error shape). */
-export function isFsckError(e: unknown): e is FsckError {
-  return e instanceof FsckError;
-}

@@ -87,6 +87,12 @@ export const BEYOND_GIT: Readonly<Record<string, { gitWarns: readonly string[]; 
     gitWarns: [],
     why: 'as gitmodulesGitlink, for .gitattributes (every clone fails with gitattributesMissing)',
   },
+  gitmodulesPlatform: {
+    gitWarns: [],
+    why: 'a .gitmodules that git reads differently where C char is unsigned (arm64 Linux skips a leading byte order '
+      + 'mark and reads 0xFF as a byte, where x86-64 stops parsing): refused when that reading holds an entry git '
+      + 'refuses, since a client on such a machine would act on it',
+  },
   unreadableHeader: {
     gitWarns: [],
     why: 'a commit or tag header git accepts but that no git writes and our readers cannot decode (object ids in upper '

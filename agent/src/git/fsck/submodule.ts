@@ -125,12 +125,25 @@ export function submoduleUrlOk(url: string): boolean {
 }
 
 export interface SubmoduleProblem {
-  check: 'gitmodulesName' | 'gitmodulesUrl' | 'gitmodulesPath' | 'gitmodulesUpdate';
+  check: 'gitmodulesName' | 'gitmodulesUrl' | 'gitmodulesPath' | 'gitmodulesUpdate' | 'gitmodulesPlatform';
   message: string;
 }
 
-/** The first problem git's fsck finds in a .gitmodules blob's entries, or undefined. */
+/**
+ * The first problem git's fsck finds in a .gitmodules blob's entries, or undefined. The blob is read as git reads it
+ * where C chars are signed (the oracle's) and, when the readings can differ (a 0xFF byte, a leading byte order mark),
+ * also as where they are unsigned: what a git on such a machine would refuse is refused too ("gitmodulesPlatform").
+ */
 export function gitmodulesProblem(data: Uint8Array): SubmoduleProblem | undefined {
+  const problem = submoduleEntriesProblem(data, true);
+  if (problem) return problem;
+  const bom = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf;
+  if (!bom && data.indexOf(0xff) < 0) return undefined;
+  const elsewhere = submoduleEntriesProblem(data, false);
+  return elsewhere && { check: 'gitmodulesPlatform', message: `${elsewhere.check} where C char is unsigned: ${elsewhere.message}` };
+}
+
+function submoduleEntriesProblem(data: Uint8Array, signedChars: boolean): SubmoduleProblem | undefined {
   let problem: SubmoduleProblem | undefined;
   parseGitConfig(data, (name, value) => {
     if (problem || !name.startsWith('submodule.')) return;
@@ -143,6 +156,6 @@ export function gitmodulesProblem(data: Uint8Array): SubmoduleProblem | undefine
     else if (key === 'url' && value !== null && !submoduleUrlOk(value)) problem = { check: 'gitmodulesUrl', message: `disallowed submodule url: ${JSON.stringify(value)}` };
     else if (key === 'path' && value !== null && value.startsWith('-')) problem = { check: 'gitmodulesPath', message: `disallowed submodule path: ${JSON.stringify(value)}` };
     else if (key === 'update' && value !== null && value.startsWith('!')) problem = { check: 'gitmodulesUpdate', message: `disallowed submodule update setting: ${JSON.stringify(value)}` };
-  });
+  }, signedChars);
   return problem;
 }
