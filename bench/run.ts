@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   failover: (await import('./failover.js')).failoverBench,
   handover: (await import('./handover.js')).handoverBench,
   'json-body': (await import('./json-body.js')).jsonBodyBench,
+  fsck: (await import('./fsck.js')).fsckBench,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,11 +1,13 @@
 // One atomic commit of many file writes and deletes on a branch. Everything is computed first and then applied through
 // Repository.apply in the same synchronous step as the compare-and-swap on the branch, so a commit never half-happens.
 import { conflict, invalid } from '../errors.js';
+import { fsckLinks, fsckObject } from '../git/fsck/index.js';
 import { FileMode, Identity, MODE_TREE, ObjectId, decodeTree, encodeCommit, hashObject } from '../git/objects.js';
 import { pathProblem, shortRefProblem } from '../git/refname.js';
 import { TreeEditEntry, TreeEdits, editTree } from '../git/tree-edit.js';
 import { findTreeEntry } from '../git/tree-path.js';
 import { Repository, StoredObject } from '../store/repository.js';
+import { withFsck } from './fsck-failure.js';
 import { normaliseMessage } from './identity.js';
 import { commitTree } from './resolve.js';
 
@@ -58,6 +60,12 @@ export function createCommit(repo: Repository, input: CommitInput): CommitResult
     tree, parents, author: input.author, committer: input.committer, extraHeaders: [], message,
   }));
   const objects = [...pending.values()].filter((o) => !repo.objects.has(o.id));
+  // git's fsck rules on what this commit adds: a .gitmodules written as a symlink or with hostile content, an identity
+  // git refuses (422 fsck_failed). Names were checked per path already (pathProblem); the branch gets this commit.
+  withFsck(() => {
+    for (const o of objects) fsckObject(o.id, o.type, o.data);
+    fsckLinks(objects, repo.objects);
+  });
   const change = repo.apply(objects, [{ name: ref, old: current, new: sha }]);
   return { sha, tree, parents, branch: input.branch, seq: change.seq };
 }

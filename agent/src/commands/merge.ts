@@ -1,10 +1,12 @@
 // Merging `head` into branch `base`: nothing to do, a fast-forward, or a true two-parent merge commit from a 3-way merge.
 // On conflict nothing is written and the caller gets the conflicting paths.
 import { conflict } from '../errors.js';
+import { fsckLinks, fsckObject } from '../git/fsck/index.js';
 import { Identity, ObjectId, encodeCommit } from '../git/objects.js';
 import { isAncestor } from '../git/merge-base.js';
 import { mergeCommits } from '../git/merge.js';
 import { Repository } from '../store/repository.js';
+import { withFsck } from './fsck-failure.js';
 import { normaliseMessage } from './identity.js';
 import { PendingObjects } from './overlay.js';
 import { readCommit, resolveCommit } from './resolve.js';
@@ -54,6 +56,13 @@ export function merge(repo: Repository, input: MergeInput): MergeResult {
   const sha = pending.writeObject('commit', encodeCommit({
     tree: result.tree, parents, author: input.author, committer: input.committer, extraHeaders: [], message,
   }));
-  const change = repo.apply(pending.objects(), [{ name: ref, old: baseId, new: sha }]);
+  // Both sides passed git's fsck rules, but a line merge can still make new content git refuses: two clean
+  // .gitmodules whose merge puts a `url = -x` under a [submodule] header. The new objects are checked like a commit's.
+  const created = pending.objects();
+  withFsck(() => {
+    for (const o of created) fsckObject(o.id, o.type, o.data);
+    fsckLinks(created, objects);
+  });
+  const change = repo.apply(created, [{ name: ref, old: baseId, new: sha }]);
   return { status: 'merged', sha, branch: input.base, parents, seq: change.seq };
 }

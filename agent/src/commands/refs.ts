@@ -1,8 +1,10 @@
 // Branches and tags: listing, creating from any revision, reading and deleting, all as compare-and-swap ref updates.
 import { conflict, invalid, notFound } from '../errors.js';
+import { fsckObject } from '../git/fsck/index.js';
 import { Identity, ObjectId, Tag, decodeTag, encodeTag, hashObject } from '../git/objects.js';
 import { shortRefProblem } from '../git/refname.js';
 import { Repository } from '../store/repository.js';
+import { withFsck } from './fsck-failure.js';
 import { normaliseMessage } from './identity.js';
 import { peelToCommit, resolveObject } from './resolve.js';
 
@@ -96,6 +98,8 @@ export function createTag(
     const tag: Tag = { object: target, type: targetType, tag: name, tagger: annotation.tagger, extraHeaders: [], message: normaliseMessage(annotation.message) };
     const data = encodeTag(tag);
     sha = hashObject('tag', data);
+    // The target and its type come from the repository; the tagger is the request's: git's identity rules apply.
+    withFsck(() => fsckObject(sha, 'tag', data));
     objects.push({ id: sha, type: 'tag' as const, data });
   }
   const change = repo.apply(objects, [{ name: ref, old: null, new: sha }]);

@@ -138,7 +138,8 @@ export function formatIdentity(p: Identity): string {
 }
 
 export function parseIdentity(s: string): Identity {
-  const m = /^(.*?) ?<([^>]*)> (-?\d+) ([+-]\d{4})$/.exec(s);
+  // git (fsck_ident) allows extra spaces and tabs before the date, as old tools wrote them.
+  const m = /^(.*?) ?<([^>]*)> [ \t]*(-?\d+) ([+-]\d{4})$/.exec(s);
   if (!m) throw new GitFormatError(`invalid identity line ${JSON.stringify(s)}`);
   return { name: m[1], email: m[2], timestamp: Number(m[3]), timezone: m[4] };
 }

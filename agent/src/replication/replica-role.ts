@@ -7,6 +7,7 @@ import { PrimaryMessage, SnapshotFrame } from '../../../proto/gen/govc/v1/replic
 import { repoChecksum } from './checksum.js';
 import { PeerConnector, PrimaryLink } from './peer.js';
 import { snapshotChange } from './snapshot.js';
+import { verifyChange } from './verify-change.js';
 import { Assignment } from './types.js';
 import { Repository } from '../store/repository.js';
 
@@ -154,7 +155,9 @@ export class ReplicaRole {
           if (!f.last) return;
           const frames = this.pendingSnapshot;
           this.pendingSnapshot = [];
-          this.host.installSnapshot(snapshotChange(frames), { createdAt: f.createdAt });
+          const snapshot = snapshotChange(frames);
+          verifyChange(snapshot, { readObject: () => undefined });
+          this.host.installSnapshot(snapshot, { createdAt: f.createdAt });
           this.forceSnapshot = false;
           this.descends = true;
           this.host.log.info('installed snapshot from primary', { repo: this.assignment.repo, seq: f.seq });
@@ -172,6 +175,7 @@ export class ReplicaRole {
     const repo = this.host.repo();
     if (change.seq <= repo.seq) return; // already have it (a range that overlaps a snapshot)
     if (change.seq !== repo.seq + 1) throw new Error(`change ${change.seq} does not follow applied seq ${repo.seq}`);
+    verifyChange(change, repo.objects);
     repo.applyRecorded(change);
     // The primary streams a range only from a position it matched with its own log.
     this.descends = true;
