@@ -36,7 +36,7 @@ interface FileAt {
 const filesAt = new LRUCache<string, FileAt>({ max: 100_000 });
 
 export function readFile(repo: Repository, rev: string, path: string): FileAt & { data: Buffer } {
-  const object = resolveObject(repo, rev);
+  const object = resolveObject(repo, rev, 'committish');
   const key = `${object}:${path}`;
   let at = filesAt.get(key);
   if (!at) {
