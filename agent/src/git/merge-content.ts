@@ -1,6 +1,7 @@
 // Merging the three versions of one file as ort's handle_content_merge does: modes first, then ids, then the lines of
 // regular files; symlinks, submodules and binary files that both sides changed conflict.
-import { GitFormatError, type FileMode, type ObjectId, type ObjectReader, type ObjectType } from './objects.js';
+import { type FileMode, type ObjectId, type ObjectReader, type ObjectType } from './objects.js';
+import { readTyped } from './object-errors.js';
 import { mergeText } from './merge-text.js';
 import { isBinary } from './patch.js';
 import { fileType } from './tree-diff.js';
@@ -17,10 +18,7 @@ export const typeOf = (s: Stage | undefined): string => (s ? fileType(s.mode) : 
 
 function readBlob(reader: ObjectReader, s: Stage | undefined): Buffer {
   if (!s) return Buffer.alloc(0);
-  const obj = reader.readObject(s.id);
-  if (!obj) throw new GitFormatError(`missing blob ${s.id}`);
-  if (obj.type !== 'blob') throw new GitFormatError(`object ${s.id} is a ${obj.type}, expected a blob`);
-  return obj.data;
+  return readTyped(reader, s.id, 'blob').data;
 }
 
 /** `a` and `b` have the same type (both regular files, both symlinks or both submodules); `o` may be anything or absent. */

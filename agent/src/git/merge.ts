@@ -7,6 +7,7 @@ import { MergeState, collect, type MergeConflict } from './merge-collect.js';
 import { processEntries } from './merge-entries.js';
 import { detectAndProcessRenames } from './merge-renames.js';
 import { GitFormatError, decodeCommit, hashObject, type GitObject, type ObjectId, type ObjectReader, type ObjectType } from './objects.js';
+import { readTyped } from './object-errors.js';
 import { readTree } from './tree-diff.js';
 
 export { mergeText } from './merge-text.js';
@@ -100,10 +101,7 @@ export function mergeTrees(reader: ObjectReader, writer: MergeWriter, base: Obje
 }
 
 function treeOf(reader: ObjectReader, commit: ObjectId): ObjectId {
-  const obj = reader.readObject(commit);
-  if (!obj) throw new GitFormatError(`missing commit ${commit}`);
-  if (obj.type !== 'commit') throw new GitFormatError(`object ${commit} is a ${obj.type}, expected a commit`);
-  return decodeCommit(obj.data).tree;
+  return decodeCommit(readTyped(reader, commit, 'commit').data).tree;
 }
 
 /**

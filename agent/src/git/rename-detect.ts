@@ -1,7 +1,8 @@
 // Rename detection between one side of a merge and the merge base, as git's diffcore-rename does it for the ort merge:
 // exact renames first, then files with the same basename, then the similarity matrix — each on git's similarity
 // estimate (diffcore-delta's span hashes) with git's tie-breaking — while counting which directories moved where.
-import { GitFormatError, type FileMode, type ObjectId, type ObjectReader } from './objects.js';
+import { type FileMode, type ObjectId, type ObjectReader } from './objects.js';
+import { readTyped } from './object-errors.js';
 import { strmapOrder } from './strmap-order.js';
 
 export const MAX_SCORE = 60000;
@@ -79,10 +80,7 @@ class Similarity {
   constructor(private readonly reader: ObjectReader) {}
 
   private blob(id: ObjectId): Buffer {
-    const obj = this.reader.readObject(id);
-    if (!obj) throw new GitFormatError(`missing blob ${id}`);
-    if (obj.type !== 'blob') throw new GitFormatError(`object ${id} is a ${obj.type}, expected a blob`);
-    return obj.data;
+    return readTyped(this.reader, id, 'blob').data;
   }
 
   private spans(id: ObjectId): Map<number, number> {
