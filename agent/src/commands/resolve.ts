@@ -15,6 +15,10 @@ export function resolveObject(repo: Repository, rev: string, hint: Hint = 'none'
     if (!repo.objects.has(rev)) throw notFound('object_not_found', `object ${rev} does not exist`);
     return rev;
   }
+  if (rev === 'HEAD') {
+    const head = repo.getRef(repo.headRef);
+    if (head) return head;
+  }
   // git's lookup order puts <name>, refs/<name> and refs/tags/<name> before refs/heads/<name>.
   const branch = repo.getRef(`refs/heads/${rev}`);
   if (branch && !repo.getRef(`refs/tags/${rev}`) && !repo.getRef(`refs/${rev}`) && !repo.getRef(rev)) return branch;
