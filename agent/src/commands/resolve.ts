@@ -27,11 +27,11 @@ export function resolveObject(repo: Repository, rev: string, hint: Hint = 'none'
 
 /** Follows annotated tags until a commit; 422 `not_a_commit` when the revision names something else. */
 export function peelToCommit(repo: Repository, id: ObjectId): ObjectId {
+  const obj = repo.objects.readObject(id);
+  if (obj?.type === 'commit') return id; // the usual case, one lookup
   const peeled = peelTags(repo, id);
-  const obj = repo.objects.readObject(peeled)!;
-  if (obj.type !== 'commit') {
-    throw unprocessable('not_a_commit', `${peeled} is a ${obj.type}, not a commit`, { object: peeled, type: obj.type });
-  }
+  const type = repo.objects.readObject(peeled)!.type;
+  if (type !== 'commit') throw unprocessable('not_a_commit', `${peeled} is a ${type}, not a commit`, { object: peeled, type });
   return peeled;
 }
 
