@@ -9,9 +9,11 @@ import { join } from 'node:path';
 import { abbreviate } from '../src/commands/revision.js';
 import { decodeCommit, type ObjectType } from '../src/git/objects.js';
 import { formatPatchBuffer } from '../src/git/patch.js';
+import { detectDiffRenames } from '../src/git/diff-renames.js';
 import { diffTrees } from '../src/git/tree-diff.js';
 import { Repository } from '../src/store/repository.js';
-import { catAllObjects, git, makeTempDir, removeTempDir } from './helpers/git-cli.js';
+import { catAllObjects, git, gitText, makeTempDir, removeTempDir } from './helpers/git-cli.js';
+import { generator } from './helpers/history-gen.js';
 import { ObjectRepo } from './helpers/object-repo.js';
 
 const CORPUS = '/work/shared/corpus/express.bundle';
@@ -101,18 +103,50 @@ test('every commit of the express history against its first parent: patches equa
       compared++;
     }
     t.is(bad, 0, `${bad} of ${compared} commits differ`);
-    // git diff (porcelain) with its default abbreviation, on every 25th pair.
+    // git diff itself — renames detected, ids abbreviated as in this repository — on every commit with a rename and
+    // every 25th of the others.
+    const withRenames = new Set(gitText(['log', '-M', '--diff-filter=R', '--format=%H', '--all'], { cwd: gitDir }).split('\n'));
     let porcelain = 0;
-    for (let i = 0; i < pairs.length; i += 25) {
-      const [p, c] = pairs[i];
-      const theirs = git(['diff', '--no-renames', p, c], { cwd: gitDir }).toString('latin1');
-      const ours = formatPatchBuffer(reader, diffTrees(reader, treeOf(p), treeOf(c)), { abbreviate: (id) => abbreviate(repo, id) }).toString('latin1');
+    let renames = 0;
+    pairs.forEach(([p, c], i) => {
+      if (i % 25 !== 0 && !withRenames.has(c)) return;
+      const theirs = git(['diff', p, c], { cwd: gitDir }).toString('latin1');
+      const changes = detectDiffRenames(reader, diffTrees(reader, treeOf(p), treeOf(c)));
+      renames += changes.filter((x) => x.status === 'renamed').length;
+      const ours = formatPatchBuffer(reader, changes, { abbreviate: (id) => abbreviate(repo, id) }).toString('latin1');
       t.is(ours, theirs, `git diff ${p} ${c}`);
       porcelain++;
-    }
-    t.log(`${compared} commits compared with git diff-tree -p; ${porcelain} with git diff and its abbreviations`);
+    });
+    t.log(`${compared} commits compared with git diff-tree -p; ${porcelain} with git diff (${renames} renames) and its abbreviations`);
+    t.true(renames > 100);
     t.true(compared > 6000);
   } finally {
     removeTempDir(dir);
+  }
+});
+
+test('600 generated changes with renames, moves, copies and edits: git diff (renames detected) byte for byte', (t) => {
+  const repo = new ObjectRepo();
+  try {
+    let renames = 0;
+    let compared = 0;
+    for (const seed of [11, 12, 13, 14]) {
+      const gen = generator(seed);
+      for (let i = 0; i < 150; i++) {
+        const state = gen.base();
+        const a = repo.commit(state);
+        const b = repo.commit(gen.side(gen.side(state)), [a]);
+        const tree = (c: string) => decodeCommit(repo.readObject(c)!.data).tree;
+        const expected = git(['diff', '--full-index', a, b], { cwd: repo.dir }).toString('latin1');
+        const changes = detectDiffRenames(repo, diffTrees(repo, tree(a), tree(b)));
+        renames += changes.filter((x) => x.status === 'renamed').length;
+        t.is(formatPatchBuffer(repo, changes, { abbrev: 40 }).toString('latin1'), expected, `seed ${seed} case ${i}`);
+        compared++;
+      }
+    }
+    t.log(`${compared} generated diffs, ${renames} renames among them`);
+    t.true(renames > 200);
+  } finally {
+    removeTempDir(repo.dir);
   }
 });

@@ -1,7 +1,9 @@
 // `base...head` like GitHub's compare: the commits head has that base lacks — in the order of
-// `git log --reverse base..head`, paginated — and the changes since their merge base as `git diff base...head` shows them.
+// `git log --reverse base..head`, paginated — and the changes since their merge base as `git diff base...head` shows
+// them (renames included, as git's defaults have it).
 import { invalid } from '../errors.js';
 import { type ObjectId } from '../git/objects.js';
+import { detectDiffRenames } from '../git/diff-renames.js';
 import { mergeBases } from '../git/merge-base.js';
 import { formatPatch } from '../git/patch.js';
 import { revListRange } from '../git/rev-list.js';
@@ -68,7 +70,8 @@ export function compare(repo: Repository, baseRev: string, headRev: string, opts
     // `git log base..head` is newest first; a compare lists oldest first (`--reverse`).
     const ahead = revListRange(repo.objects, head, base).reverse();
     const behindBy = revListRange(repo.objects, base, head).length;
-    const files = diffTrees(repo.objects, mb ? readCommit(repo, mb).tree : undefined, readCommit(repo, head).tree);
+    // With git diff's default rename detection, so files and patch are `git diff base...head`.
+    const files = detectDiffRenames(repo.objects, diffTrees(repo.objects, mb ? readCommit(repo, mb).tree : undefined, readCommit(repo, head).tree));
     const status = ahead.length === 0 ? (behindBy === 0 ? 'identical' : 'behind') : behindBy === 0 ? 'ahead' : 'diverged';
     const skip = cursor?.skip ?? 0;
     const page = ahead.slice(skip, skip + limit);

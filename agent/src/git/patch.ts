@@ -125,15 +125,20 @@ function content(reader: ObjectReader, s: Version | undefined): Buffer {
 }
 
 /** One file's diff as a byte string (latin1: one char per byte, so any encoding passes through). */
-function filePatch(reader: ObjectReader, path: string, old: Version | undefined, neu: Version | undefined, context: number, abbrev: (id: ObjectId) => string): string {
+function filePatch(
+  reader: ObjectReader, paths: { a: string; b: string }, old: Version | undefined, neu: Version | undefined, context: number,
+  abbrev: (id: ObjectId) => string, similarity?: number,
+): string {
   if (!old && !neu) return '';
-  if (old && neu && old.id === neu.id && old.mode === neu.mode) return '';
-  const aName = quotePath('a/' + path);
-  const bName = quotePath('b/' + path);
+  const renamed = similarity !== undefined;
+  if (!renamed && old && neu && old.id === neu.id && old.mode === neu.mode) return '';
+  const aName = quotePath('a/' + paths.a);
+  const bName = quotePath('b/' + paths.b);
   let out = `diff --git ${aName} ${bName}\n`;
   if (!old) out += `new file mode ${neu?.mode}\n`;
   else if (!neu) out += `deleted file mode ${old.mode}\n`;
   else if (old.mode !== neu.mode) out += `old mode ${old.mode}\nnew mode ${neu.mode}\n`;
+  if (renamed) out += `similarity index ${similarity}%\nrename from ${quotePath(paths.a)}\nrename to ${quotePath(paths.b)}\n`;
   const oldId = old?.id ?? '0'.repeat(40);
   const newId = neu?.id ?? '0'.repeat(40);
   if (oldId !== newId) {
@@ -169,19 +174,22 @@ export function formatPatchBuffer(reader: ObjectReader, changes: readonly FileCh
   for (const c of changes) {
     const old = c.oldId && c.oldMode ? { mode: c.oldMode, id: c.oldId } : undefined;
     const neu = c.newId && c.newMode ? { mode: c.newMode, id: c.newId } : undefined;
-    if (old && neu && fileType(old.mode) !== fileType(neu.mode)) {
+    const paths = { a: c.oldPath ?? c.path, b: c.path };
+    if (c.status === 'renamed') {
+      out += filePatch(reader, paths, old, neu, context, short, c.similarity ?? 100);
+    } else if (old && neu && fileType(old.mode) !== fileType(neu.mode)) {
       // Like git, a type change (file <-> symlink <-> gitlink) is shown as a deletion then a creation.
-      out += filePatch(reader, c.path, old, undefined, context, short);
-      out += filePatch(reader, c.path, undefined, neu, context, short);
+      out += filePatch(reader, paths, old, undefined, context, short);
+      out += filePatch(reader, paths, undefined, neu, context, short);
     } else {
-      out += filePatch(reader, c.path, old, neu, context, short);
+      out += filePatch(reader, paths, old, neu, context, short);
     }
   }
   return Buffer.from(out, 'latin1');
 }
 
 /**
- * Unified diff text in git's format (`git diff --no-renames`). Content that is not valid UTF-8
+ * Unified diff text in git's format (`git diff --no-renames`, or `git diff` once detectDiffRenames made the renames). Content that is not valid UTF-8
  * is replaced by U+FFFD in this string form; use formatPatchBuffer for the exact bytes.
  */
 export function formatPatch(reader: ObjectReader, changes: readonly FileChange[], opts: PatchOptions = {}): string {

@@ -30,16 +30,27 @@ export interface FileSpec {
 }
 
 /** One side's change to a path: an addition (`two`) or a deletion (`one`), in tree-walk order. */
-export type SidePair = { status: 'A'; two: FileSpec } | { status: 'D'; one: FileSpec } | { status: 'R'; one: FileSpec; two: FileSpec };
+export type SidePair =
+  | { status: 'A'; two: FileSpec }
+  | { status: 'D'; one: FileSpec }
+  /** score: similarity, 0..MAX_SCORE (MAX_SCORE for an exact rename). */
+  | { status: 'R'; one: FileSpec; two: FileSpec; score: number };
 
 export interface RenameContext {
   reader: ObjectReader;
-  /** Deleted paths whose rename matters, with the reason; others only take part in exact detection. */
-  relevantSources: Map<string, number>;
+  /**
+   * Merges: deleted paths whose rename matters, with the reason; others only take part in exact detection, and
+   * directory moves are counted. Plain diffs (`git diff`) leave these three out: every deletion is a candidate.
+   */
+  relevantSources?: Map<string, number>;
   /** Directories removed on this side, with their relevance for directory rename detection. */
-  dirsRemoved: Map<string, number>;
+  dirsRemoved?: Map<string, number>;
   /** old directory → (new directory → number of files that moved there); filled in. */
-  dirRenameCount: Map<string, Map<string, number>>;
+  dirRenameCount?: Map<string, Map<string, number>>;
+  /** Empty files take part (git diff's default; merges leave them out). */
+  renameEmpty?: boolean;
+  /** Inexact detection is skipped past this many sources × destinations, squared (default: merges' 7000). */
+  renameLimit?: number;
 }
 
 const isRegular = (mode: FileMode) => mode === '100644' || mode === '100755';
@@ -119,6 +130,7 @@ function incrementCount(counts: Map<string, Map<string, number>>, oldDir: string
 
 /** git's update_dir_rename_counts: a file move votes for its directory's move, and for ancestors that moved in step. */
 function updateDirRenameCounts(ctx: RenameContext, oldName: string, newName: string): void {
+  if (!ctx.dirsRemoved || !ctx.dirRenameCount) return; // a plain diff: no directory renames
   let oldDir = oldName;
   let newDir = newName;
   for (let first = true; ; first = false) {
@@ -158,6 +170,7 @@ interface Src {
 interface Dst {
   spec: FileSpec;
   renamedFrom?: Src;
+  score: number;
 }
 
 interface Score {
@@ -193,12 +206,13 @@ export function detectRenames(ctx: RenameContext, pairs: readonly SidePair[]): S
   const srcs: Src[] = [];
   const dstOf = new Map<number, Dst>();
   const srcOf = new Map<number, Src>();
+  const empty = (id: ObjectId) => id === EMPTY_BLOB_ID && !ctx.renameEmpty;
   pairs.forEach((p, i) => {
-    if (p.status === 'A' && p.two.id !== EMPTY_BLOB_ID) {
-      const d: Dst = { spec: p.two };
+    if (p.status === 'A' && !empty(p.two.id)) {
+      const d: Dst = { spec: p.two, score: 0 };
       dsts.push(d);
       dstOf.set(i, d);
-    } else if (p.status === 'D' && p.one.id !== EMPTY_BLOB_ID) {
+    } else if (p.status === 'D' && !empty(p.one.id)) {
       const s: Src = { spec: p.one, used: false };
       srcs.push(s);
       srcOf.set(i, s);
@@ -208,21 +222,22 @@ export function detectRenames(ctx: RenameContext, pairs: readonly SidePair[]): S
   const out: SidePair[] = [];
   pairs.forEach((p, i) => {
     const d = dstOf.get(i);
-    if (d?.renamedFrom) out.push({ status: 'R', one: d.renamedFrom.spec, two: d.spec });
+    if (d?.renamedFrom) out.push({ status: 'R', one: d.renamedFrom.spec, two: d.spec, score: d.score });
     else if (!srcOf.get(i)?.used) out.push(p);
   });
   // Directories whose every file's destination is unknown say nothing (git's cleanup_dir_rename_info).
-  for (const [dir, counts] of ctx.dirRenameCount) {
-    if ((ctx.dirsRemoved.get(dir) ?? NOT_RELEVANT) === NOT_RELEVANT) ctx.dirRenameCount.delete(dir);
+  for (const [dir, counts] of ctx.dirRenameCount ?? []) {
+    if ((ctx.dirsRemoved?.get(dir) ?? NOT_RELEVANT) === NOT_RELEVANT) ctx.dirRenameCount!.delete(dir);
     else counts.delete(UNKNOWN_DIR);
   }
   return out;
 }
 
 function findRenames(ctx: RenameContext, sim: Similarity, allSrcs: Src[], dsts: Dst[]): void {
-  const record = (d: Dst, s: Src) => {
+  const record = (d: Dst, s: Src, score: number) => {
     s.used = true;
     d.renamedFrom = s;
+    d.score = score;
   };
   // Exact renames: the first unused source with the same id (and mode, unless both are regular files), same basename preferred.
   const byId = new Map<ObjectId, Src[]>();
@@ -246,7 +261,7 @@ function findRenames(ctx: RenameContext, sim: Similarity, allSrcs: Src[], dsts: 
       }
       if (--tries === 0) break;
     }
-    if (best) record(d, best);
+    if (best) record(d, best, MAX_SCORE);
   }
   const minScore = DEFAULT_RENAME_SCORE;
   let srcs = allSrcs.filter((s) => !s.used);
@@ -258,7 +273,7 @@ function findRenames(ctx: RenameContext, sim: Similarity, allSrcs: Src[], dsts: 
     else idxMap.set(d.spec.path, d);
   }
   const guess = new Map<string, string>();
-  for (const [dir, counts] of ctx.dirRenameCount) {
+  for (const [dir, counts] of ctx.dirRenameCount ?? []) {
     let best = 0;
     let bestDir: string | undefined;
     for (const to of strmapOrder(counts.keys())) {
@@ -280,7 +295,7 @@ function findRenames(ctx: RenameContext, sim: Similarity, allSrcs: Src[], dsts: 
     dstByBase.set(b, dstByBase.has(b) ? null : d);
   }
   for (const s of srcs) {
-    if (!ctx.relevantSources.has(s.spec.path)) continue;
+    if (ctx.relevantSources && !ctx.relevantSources.has(s.spec.path)) continue;
     const b = basename(s.spec.path);
     if (!dstByBase.has(b)) continue;
     let d = dstByBase.get(b) ?? undefined;
@@ -292,16 +307,17 @@ function findRenames(ctx: RenameContext, sim: Similarity, allSrcs: Src[], dsts: 
     if (!d || d.renamedFrom) continue;
     const score = sim.estimate(s.spec, d.spec, minBasenameScore);
     if (score < minBasenameScore) continue;
-    record(d, s);
+    record(d, s, score);
     updateDirRenameCounts(ctx, s.spec.path, d.spec.path);
   }
 
-  srcs = srcs.filter((s) => !s.used && ctx.relevantSources.has(s.spec.path));
+  srcs = srcs.filter((s) => !s.used && (!ctx.relevantSources || ctx.relevantSources.has(s.spec.path)));
   srcs = dropKnownDirRenames(ctx, srcs);
 
   const open = dsts.filter((d) => !d.renamedFrom);
   if (open.length === 0 || srcs.length === 0) return;
-  if (open.length * srcs.length > MERGE_RENAME_LIMIT * MERGE_RENAME_LIMIT) return;
+  const limit = ctx.renameLimit ?? MERGE_RENAME_LIMIT;
+  if (limit > 0 && open.length * srcs.length > limit * limit) return;
   const matrix: Score[] = [];
   dsts.forEach((d, di) => {
     if (d.renamedFrom) return;
@@ -320,7 +336,7 @@ function findRenames(ctx: RenameContext, sim: Similarity, allSrcs: Src[], dsts: 
     const d = dsts[m.dst];
     const s = srcs[m.src];
     if (d.renamedFrom || s.used) continue;
-    record(d, s);
+    record(d, s, m.score);
     updateDirRenameCounts(ctx, s.spec.path, d.spec.path);
   }
 }
@@ -330,23 +346,25 @@ function findRenames(ctx: RenameContext, sim: Similarity, allSrcs: Src[], dsts: 
  * renames found so far already give that directory a majority.
  */
 function dropKnownDirRenames(ctx: RenameContext, srcs: Src[]): Src[] {
+  if (!ctx.dirsRemoved || !ctx.relevantSources || !ctx.dirRenameCount) return srcs;
+  const { dirsRemoved, relevantSources, dirRenameCount } = ctx;
   for (const s of srcs) {
-    for (let dir = dirname(s.spec.path); dir !== '' && (ctx.dirsRemoved.get(dir) ?? NOT_RELEVANT) !== NOT_RELEVANT; dir = dirname(dir)) {
-      incrementCount(ctx.dirRenameCount, dir, UNKNOWN_DIR);
+    for (let dir = dirname(s.spec.path); dir !== '' && (dirsRemoved.get(dir) ?? NOT_RELEVANT) !== NOT_RELEVANT; dir = dirname(dir)) {
+      incrementCount(dirRenameCount, dir, UNKNOWN_DIR);
     }
   }
-  for (const [dir, counts] of ctx.dirRenameCount) {
-    if (ctx.dirsRemoved.get(dir) === RELEVANT_FOR_SELF && alreadyDeterminable(counts)) ctx.dirsRemoved.set(dir, RELEVANT_FOR_ANCESTOR);
+  for (const [dir, counts] of dirRenameCount) {
+    if (dirsRemoved.get(dir) === RELEVANT_FOR_SELF && alreadyDeterminable(counts)) dirsRemoved.set(dir, RELEVANT_FOR_ANCESTOR);
   }
   return srcs.filter((s) => {
-    if (ctx.relevantSources.get(s.spec.path) !== RELEVANT_LOCATION) return true;
+    if (relevantSources.get(s.spec.path) !== RELEVANT_LOCATION) return true;
     for (let dir = dirname(s.spec.path); ; dir = dirname(dir)) {
-      const res = ctx.dirsRemoved.get(dir) ?? NOT_RELEVANT;
+      const res = dirsRemoved.get(dir) ?? NOT_RELEVANT;
       if (res === NOT_RELEVANT) break;
       if (res === RELEVANT_FOR_SELF) return true;
       if (dir === '') break;
     }
-    ctx.relevantSources.set(s.spec.path, RELEVANT_NO_MORE);
+    relevantSources.set(s.spec.path, RELEVANT_NO_MORE);
     return false;
   });
 }

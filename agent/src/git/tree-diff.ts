@@ -11,11 +11,14 @@ import {
 import { readTyped } from './object-errors.js';
 import { findTreeEntry, type PathEntry } from './tree-path.js';
 
-export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type_changed';
+export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type_changed' | 'renamed';
 
 export interface FileChange {
   path: string;
   status: ChangeStatus;
+  /** Renames (diff-renames.ts): where the file was, and git's similarity in percent. */
+  oldPath?: string;
+  similarity?: number;
   oldMode?: FileMode;
   newMode?: FileMode;
   oldId?: ObjectId;

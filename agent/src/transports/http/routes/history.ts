@@ -11,7 +11,11 @@ import { commit, errors, identityInput, nullableSha, repoParams, repoWildcardPar
 const fileChange = {
   type: 'object',
   properties: {
-    path: { type: 'string' }, status: { type: 'string' }, oldMode: { type: 'string' }, newMode: { type: 'string' }, oldId: sha, newId: sha,
+    path: { type: 'string' },
+    status: { type: 'string', enum: ['added', 'modified', 'deleted', 'type_changed', 'renamed'] },
+    oldPath: { type: 'string', description: 'renamed: the path it had at the merge base' },
+    similarity: { type: 'integer', description: 'renamed: git\'s similarity index, in percent' },
+    oldMode: { type: 'string' }, newMode: { type: 'string' }, oldId: sha, newId: sha,
   },
 } as const;
 
@@ -25,7 +29,8 @@ export function historyRoutes(app: FastifyInstance, { store }: RouteContext): vo
       description: 'Both ends are any revision (as `git rev-parse <rev>^{commit}` reads them). `commits` lists the commits of '
         + '`git log --reverse base..head` (oldest first, in git\'s order), `limit` at a time; when more remain, `next` is a '
         + 'cursor for the following page (pass it as `cursor`; it pins base and head, so pages stay consistent while branches '
-        + 'move). `aheadBy` and `behindBy` always count every commit. `files` and `patch` are `git diff --no-renames base...head`.',
+        + 'move). `aheadBy` and `behindBy` always count every commit. `files` and `patch` are `git diff base...head` with git\'s '
+        + 'defaults (renames detected: status `renamed` with `oldPath` and `similarity`).',
       tags: ['history'],
       params: repoWildcardParams,
       querystring: {
