@@ -6,7 +6,6 @@ import { decodeCommitText } from '../git/commit-text.js';
 import { type Repository } from '../store/repository.js';
 import { peelTags, resolveRevision, type Hint } from './revision.js';
 
-export { refCandidates } from './revision.js';
 
 /** The object a revision names, without peeling tags (`git rev-parse --verify <rev>`). */
 export function resolveObject(repo: Repository, rev: string, hint: Hint = 'none'): ObjectId {
