@@ -9,18 +9,18 @@ import { peelTags, resolveRevision, type Hint } from './revision.js';
 
 /** The object a revision names, without peeling tags (`git rev-parse --verify <rev>`). */
 export function resolveObject(repo: Repository, rev: string, hint: Hint = 'none'): ObjectId {
-  // The hot path: a full sha or a plain branch name.
-  if (isObjectId(rev)) {
-    if (!repo.objects.has(rev)) throw notFound('object_not_found', `object ${rev} does not exist`);
-    return rev;
-  }
+  // The hot path: HEAD, a full sha or a plain branch name, in a few map lookups.
   if (rev === 'HEAD') {
     const head = repo.getRef(repo.headRef);
     if (head) return head;
+  } else if (rev.length === 40 && isObjectId(rev)) {
+    if (!repo.objects.has(rev)) throw notFound('object_not_found', `object ${rev} does not exist`);
+    return rev;
+  } else {
+    // git's lookup order puts <name>, refs/<name> and refs/tags/<name> before refs/heads/<name>.
+    const branch = repo.getRef(`refs/heads/${rev}`);
+    if (branch && !repo.getRef(`refs/tags/${rev}`) && !repo.getRef(`refs/${rev}`) && !repo.getRef(rev)) return branch;
   }
-  // git's lookup order puts <name>, refs/<name> and refs/tags/<name> before refs/heads/<name>.
-  const branch = repo.getRef(`refs/heads/${rev}`);
-  if (branch && !repo.getRef(`refs/tags/${rev}`) && !repo.getRef(`refs/${rev}`) && !repo.getRef(rev)) return branch;
   return resolveRevision(repo, rev, hint);
 }
 
