@@ -154,6 +154,10 @@ test('every revision form resolves to what git rev-parse --verify gives, and fai
     }
     t.log(`${revs.length} revisions: ${agreed} resolved as git does, ${failedBoth} refused as git refuses them`);
     t.true(agreed > 60 && failedBoth > 20);
+    // Hostile lengths are refused up front; long suffix chains are walked in linear time.
+    t.deepEqual(ours((r) => resolveRevision(fx.repo, r), `HEAD${'^'.repeat(5000)}`), { status: 400, code: 'invalid_revision' });
+    t.deepEqual(ours((r) => resolveRevision(fx.repo, r), `HEAD${'^{}'.repeat(1300)}`), gitRevParse(fx.dir, `HEAD${'^{}'.repeat(1300)}`));
+    t.deepEqual(ours((r) => resolveRevision(fx.repo, r), `HEAD${'~'.repeat(4000)}`), { status: 404, code: 'revision_not_found' });
     // Ambiguity is a 400 naming the candidates.
     const twins = fx.shared.find((s) => s.types.every((x) => x === 'blob'))!;
     const err = t.throws(() => resolveRevision(fx.repo, twins.prefix), { instanceOf: GovcError });

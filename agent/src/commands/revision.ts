@@ -27,24 +27,32 @@ export function lookupRef(repo: Repository, name: string): ObjectId | undefined 
   return undefined;
 }
 
+/** Longer than any ref name git accepts plus a long suffix chain; refused before any parsing. */
+const MAX_REVISION_LENGTH = 4096;
+
 function parse(rev: string): { base: string; ops: Op[] } {
-  const bad = (why: string) => invalid('invalid_revision', `revision ${JSON.stringify(rev)} ${why}`);
+  const bad = (why: string) => invalid('invalid_revision', `revision ${JSON.stringify(rev.slice(0, 200))} ${why}`);
+  if (rev.length > MAX_REVISION_LENGTH) throw bad(`is longer than ${MAX_REVISION_LENGTH} characters`);
   if (rev.includes('@{')) throw bad('uses a reflog (@{...}), which is not supported');
   if (rev.includes(':')) throw bad('names a path (:), which is not supported; use the files or tree endpoints');
   const at = rev.search(/[~^]/);
   const base = at < 0 ? rev : rev.slice(0, at);
   if (base === '') throw bad('has no name before its suffix');
   const ops: Op[] = [];
-  let rest = at < 0 ? '' : rev.slice(at);
-  while (rest !== '') {
-    let m: RegExpExecArray | null;
-    if ((m = /^~(\d*)/.exec(rest))) ops.push({ kind: 'ancestor', n: m[1] === '' ? 1 : Number(m[1]) });
-    else if ((m = /^\^\{(commit|tree|blob|tag|object|)\}/.exec(rest))) ops.push({ kind: 'peel', type: m[1] as ObjectType | 'object' | '' });
-    else if (rest.startsWith('^{')) throw bad('uses a suffix ^{...} that is not supported');
-    else if ((m = /^\^(\d*)/.exec(rest))) ops.push({ kind: 'parent', n: m[1] === '' ? 1 : Number(m[1]) });
-    else throw bad('is not a revision');
-    if (!Number.isSafeInteger((ops[ops.length - 1] as { n?: number }).n ?? 0)) throw bad('has a number out of range');
-    rest = rest.slice(m[0].length);
+  // One sticky pattern per suffix, consumed left to right: linear in the length of the revision.
+  const suffix = /~(\d*)|\^\{([^}]*)\}|\^(\d*)/y;
+  for (suffix.lastIndex = base.length; suffix.lastIndex < rev.length; ) {
+    const m = suffix.exec(rev);
+    if (!m) throw bad('is not a revision');
+    if (m[2] !== undefined) {
+      if (!/^(commit|tree|blob|tag|object|)$/.test(m[2])) throw bad('uses a suffix ^{...} that is not supported');
+      ops.push({ kind: 'peel', type: m[2] as ObjectType | 'object' | '' });
+      continue;
+    }
+    const digits = m[1] ?? m[3];
+    const n = digits === '' ? 1 : Number(digits);
+    if (!Number.isSafeInteger(n)) throw bad('has a number out of range');
+    ops.push({ kind: m[1] !== undefined ? 'ancestor' : 'parent', n });
   }
   return { base, ops };
 }
