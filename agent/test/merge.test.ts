@@ -261,31 +261,6 @@ test('mergeTrees: trivial merges write nothing; undefined base is an empty tree;
   }
 });
 
-test('documented difference: no rename detection (git follows renames, we see delete + add)', (t) => {
-  const repo = new Repo();
-  try {
-    const base = repo.commit({ 'x/a': 'one\ntwo\nthree\n', 'x/b': 'four\nfive\nsix\n' });
-    const reader0 = () => repo.reader();
-    // A file renamed on one side and edited on the other: git merges into the new name; we report modify/delete.
-    const renamed = repo.commit({ 'x/a2': 'one\ntwo\nthree\n', 'x/b': 'four\nfive\nsix\n' }, [base]);
-    const edited = repo.commit({ 'x/a': 'ONE\ntwo\nthree\n', 'x/b': 'four\nfive\nsix\n' }, [base]);
-    t.true(repo.mergeTree(renamed, edited).clean);
-    const w = new RecordingWriter();
-    const r1 = mergeTrees(reader0(), w, repo.tree(base), repo.tree(renamed), repo.tree(edited));
-    t.deepEqual(r1, { clean: false, conflicts: [{ path: 'x/a', reason: 'modify/delete' }] });
-    t.is(w.calls, 0);
-    // A directory renamed on one side, a file added to the old directory on the other: git flags the new
-    // file's location as a conflict; we merge cleanly and leave it where that side put it.
-    const moved = repo.commit({ 'y/a': 'one\ntwo\nthree\n', 'y/b': 'four\nfive\nsix\n' }, [base]);
-    const added = repo.commit({ 'x/a': 'one\ntwo\nthree\n', 'x/b': 'four\nfive\nsix\n', 'x/new': 'new\n' }, [base]);
-    t.false(repo.mergeTree(moved, added).clean);
-    const r2 = mergeTrees(reader0(), new RecordingWriter(), repo.tree(base), repo.tree(moved), repo.tree(added));
-    t.true(r2.clean);
-  } finally {
-    removeTempDir(repo.dir);
-  }
-});
-
 test('content merges of 150 random edit pairs: clean results and conflicts equal git file by file', (t) => {
   const rnd = prng(99);
   const vocab = ['a\n', 'b\n', 'c\n', '\n', '  x\n', '}\n', 'd\n', 'e\n', 'f\n', 'g\n', 'h\n'];

@@ -1,10 +1,11 @@
 // One atomic commit of many file writes and deletes on a branch. Everything is computed first and then applied through
 // Repository.apply in the same synchronous step as the compare-and-swap on the branch, so a commit never half-happens.
-import { conflict, invalid } from '../errors.js';
+import { conflict, invalid, notFound } from '../errors.js';
 import { fsckLinks, fsckObject } from '../git/fsck/index.js';
 import { FileMode, Identity, MODE_TREE, ObjectId, decodeTree, encodeCommit, hashObject } from '../git/objects.js';
 import { pathProblem, shortRefProblem } from '../git/refname.js';
 import { TreeEditEntry, TreeEdits, editTree } from '../git/tree-edit.js';
+import { readTyped } from '../git/object-errors.js';
 import { findTreeEntry } from '../git/tree-path.js';
 import { Repository, StoredObject } from '../store/repository.js';
 import { withFsck } from './fsck-failure.js';
@@ -26,6 +27,8 @@ export interface CommitInput {
   deletes: string[];
   /** When given, the branch must currently be at this commit (null: must not exist yet). */
   expectedHead?: ObjectId | null;
+  /** false: the branch must already exist (404 branch_not_found otherwise), as GitHub's contents API wants it. Default true. */
+  createBranch?: boolean;
 }
 
 export interface CommitResult {
@@ -47,6 +50,9 @@ export function createCommit(repo: Repository, input: CommitInput): CommitResult
 
   const ref = `refs/heads/${input.branch}`;
   const current = repo.getRef(ref) ?? null;
+  if (current === null && input.createBranch === false) {
+    throw notFound('branch_not_found', `branch ${JSON.stringify(input.branch)} does not exist (createBranch is false)`);
+  }
   if (input.expectedHead !== undefined && input.expectedHead !== current) {
     throw conflict('head_moved', `branch ${input.branch} is at ${current ?? 'nothing'}, expected ${input.expectedHead ?? 'nothing'}`, {
       current,
@@ -104,7 +110,8 @@ const SCAN_LIMIT = 8;
 function buildTree(
   repo: Repository, pending: Map<ObjectId, StoredObject>, treeId: ObjectId | undefined, ops: Map<string, Op>, prefix: string,
 ): ObjectId | undefined {
-  const data = treeId ? repo.objects.readObject(treeId)?.data ?? Buffer.alloc(0) : Buffer.alloc(0);
+  // A tree entry that points at something else than a tree is 422 (not_a_tree), never an empty directory.
+  const data = treeId ? readTyped(repo.objects, treeId, 'tree').data : Buffer.alloc(0);
   const direct: Op[] = [];
   const nested = new Map<string, Map<string, Op>>();
   for (const [path, op] of ops) {

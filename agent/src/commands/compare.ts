@@ -1,13 +1,21 @@
-// `base...head` like GitHub's compare: the commits head has that base lacks, and the changes since their merge base.
-import { ObjectId } from '../git/objects.js';
+// `base...head` like GitHub's compare: the commits head has that base lacks — in the order of
+// `git log --reverse base..head`, paginated — and the changes since their merge base as `git diff base...head` shows
+// them (renames included, as git's defaults have it).
+import { invalid } from '../errors.js';
+import { type ObjectId } from '../git/objects.js';
+import { detectDiffRenames } from '../git/diff-renames.js';
 import { mergeBases } from '../git/merge-base.js';
 import { formatPatch } from '../git/patch.js';
-import { FileChange, diffTrees } from '../git/tree-diff.js';
-import { Repository } from '../store/repository.js';
-import { LogEntry } from './log.js';
+import { revListRange } from '../git/rev-list.js';
+import { type FileChange, diffTrees } from '../git/tree-diff.js';
+import { type Repository } from '../store/repository.js';
+import { gitCall } from './git-errors.js';
+import { type LogEntry } from './log.js';
 import { readCommit, resolveCommit } from './resolve.js';
+import { abbreviate } from './revision.js';
 
-export const MAX_COMPARE_COMMITS = 250;
+export const DEFAULT_COMPARE_LIMIT = 250;
+export const MAX_COMPARE_LIMIT = 1000;
 
 export interface Comparison {
   base: ObjectId;
@@ -16,47 +24,64 @@ export interface Comparison {
   status: 'identical' | 'ahead' | 'behind' | 'diverged';
   aheadBy: number;
   behindBy: number;
+  /** One page of the aheadBy commits, oldest first. */
   commits: LogEntry[];
+  /** Cursor for the next page, when commits remain. */
+  next?: string;
   files: FileChange[];
   patch: string;
 }
 
-/** Commits reachable from `from` but not from `exclude`, newest first (parents after children). */
-function reachableExcluding(repo: Repository, from: ObjectId, exclude: ObjectId): ObjectId[] {
-  const excluded = new Set<ObjectId>();
-  const stack = [exclude];
-  while (stack.length > 0) {
-    const id = stack.pop()!;
-    if (excluded.has(id)) continue;
-    excluded.add(id);
-    stack.push(...readCommit(repo, id).parents);
-  }
-  const out: ObjectId[] = [];
-  const seen = new Set<ObjectId>();
-  const queue = [from];
-  // An index instead of shift(): shift is O(n) per call, quadratic over a long history.
-  for (let next = 0; next < queue.length; next++) {
-    const id = queue[next];
-    if (seen.has(id) || excluded.has(id)) continue;
-    seen.add(id);
-    out.push(id);
-    queue.push(...readCommit(repo, id).parents);
-  }
-  return out;
+interface Cursor {
+  base: ObjectId;
+  head: ObjectId;
+  skip: number;
 }
 
-export function compare(repo: Repository, baseRev: string, headRev: string): Comparison {
-  const base = resolveCommit(repo, baseRev);
-  const head = resolveCommit(repo, headRev);
-  const mb = mergeBases(repo.objects, base, head)[0] ?? null;
-  const ahead = reachableExcluding(repo, head, base);
-  const behindBy = reachableExcluding(repo, base, head).length;
-  const files = diffTrees(repo.objects, mb ? readCommit(repo, mb).tree : undefined, readCommit(repo, head).tree);
-  const status = ahead.length === 0 ? (behindBy === 0 ? 'identical' : 'behind') : behindBy === 0 ? 'ahead' : 'diverged';
-  // Oldest first, like GitHub and `git log --reverse base..head`.
-  const commits = ahead.slice(0, MAX_COMPARE_COMMITS).reverse().map((id) => ({ id, commit: readCommit(repo, id) }));
-  return {
-    base, head, mergeBase: mb, status, aheadBy: ahead.length, behindBy, commits, files,
-    patch: formatPatch(repo.objects, files),
-  };
+const HEX40 = /^[0-9a-f]{40}$/;
+
+export function encodeCompareCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+export function decodeCompareCursor(s: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Cursor;
+    if (HEX40.test(c.base) && HEX40.test(c.head) && Number.isSafeInteger(c.skip) && c.skip > 0) return c;
+  } catch {
+    // fall through
+  }
+  throw invalid('invalid_cursor', 'cursor is not one this server issued');
+}
+
+export interface CompareOptions {
+  limit?: number;
+  /** From a previous page: pins base and head to the commits the first page resolved. */
+  cursor?: string;
+}
+
+export function compare(repo: Repository, baseRev: string, headRev: string, opts: CompareOptions = {}): Comparison {
+  const limit = opts.limit ?? DEFAULT_COMPARE_LIMIT;
+  const cursor = opts.cursor === undefined ? undefined : decodeCompareCursor(opts.cursor);
+  const base = cursor?.base ?? resolveCommit(repo, baseRev);
+  const head = cursor?.head ?? resolveCommit(repo, headRev);
+  return gitCall(() => {
+    const mb = mergeBases(repo.objects, base, head)[0] ?? null;
+    // `git log base..head` is newest first; a compare lists oldest first (`--reverse`).
+    const ahead = revListRange(repo.objects, head, base).reverse();
+    const behindBy = revListRange(repo.objects, base, head).length;
+    // With git diff's default rename detection, so files and patch are `git diff base...head`.
+    const files = detectDiffRenames(repo.objects, diffTrees(repo.objects, mb ? readCommit(repo, mb).tree : undefined, readCommit(repo, head).tree));
+    const status = ahead.length === 0 ? (behindBy === 0 ? 'identical' : 'behind') : behindBy === 0 ? 'ahead' : 'diverged';
+    const skip = cursor?.skip ?? 0;
+    const page = ahead.slice(skip, skip + limit);
+    const out: Comparison = {
+      base, head, mergeBase: mb, status, aheadBy: ahead.length, behindBy,
+      commits: page.map((id) => ({ id, commit: readCommit(repo, id) })),
+      files,
+      patch: formatPatch(repo.objects, files, { abbreviate: (id) => abbreviate(repo, id) }),
+    };
+    if (skip + limit < ahead.length) out.next = encodeCompareCursor({ base, head, skip: skip + limit });
+    return out;
+  });
 }

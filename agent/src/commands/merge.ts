@@ -1,14 +1,15 @@
 // Merging `head` into branch `base`: nothing to do, a fast-forward, or a true two-parent merge commit from a 3-way merge.
 // On conflict nothing is written and the caller gets the conflicting paths.
-import { conflict } from '../errors.js';
+import { conflict, unprocessable } from '../errors.js';
 import { fsckLinks, fsckObject } from '../git/fsck/index.js';
 import { Identity, ObjectId, encodeCommit } from '../git/objects.js';
-import { isAncestor } from '../git/merge-base.js';
+import { isAncestor, mergeBases } from '../git/merge-base.js';
 import { mergeCommits } from '../git/merge.js';
 import { Repository } from '../store/repository.js';
 import { withFsck } from './fsck-failure.js';
 import { normaliseMessage } from './identity.js';
 import { PendingObjects } from './overlay.js';
+import { gitCall } from './git-errors.js';
 import { readCommit, resolveCommit } from './resolve.js';
 import { getBranch } from './refs.js';
 
@@ -20,6 +21,8 @@ export interface MergeInput {
   committer: Identity;
   /** Refuse to fast-forward, always create a merge commit (like --no-ff). */
   noFastForward?: boolean;
+  /** Merge histories with no common ancestor, against an empty base (like --allow-unrelated-histories). */
+  allowUnrelatedHistories?: boolean;
 }
 
 export interface MergeResult {
@@ -32,9 +35,12 @@ export interface MergeResult {
 
 export function merge(repo: Repository, input: MergeInput): MergeResult {
   const branch = getBranch(repo, input.base);
-  const ref = `refs/heads/${input.base}`;
-  const baseId = branch.sha;
   const headId = resolveCommit(repo, input.head);
+  return gitCall(() => mergeInto(repo, input, branch.sha, headId));
+}
+
+function mergeInto(repo: Repository, input: MergeInput, baseId: ObjectId, headId: ObjectId): MergeResult {
+  const ref = `refs/heads/${input.base}`;
   const objects = repo.objects;
   if (isAncestor(objects, headId, baseId)) {
     return { status: 'up_to_date', sha: baseId, branch: input.base, parents: readCommit(repo, baseId).parents };
@@ -42,6 +48,9 @@ export function merge(repo: Repository, input: MergeInput): MergeResult {
   if (!input.noFastForward && isAncestor(objects, baseId, headId)) {
     const change = repo.apply([], [{ name: ref, old: baseId, new: headId }]);
     return { status: 'fast_forward', sha: headId, branch: input.base, parents: readCommit(repo, headId).parents, seq: change.seq };
+  }
+  if (!input.allowUnrelatedHistories && mergeBases(objects, baseId, headId).length === 0) {
+    throw unprocessable('unrelated_histories', `refusing to merge unrelated histories: ${input.head} and ${input.base} have no common ancestor (allowUnrelatedHistories merges them against an empty base)`);
   }
   const pending = new PendingObjects(objects);
   // Several merge bases (criss-cross histories) are merged into one virtual base first, as git does.

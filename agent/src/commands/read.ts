@@ -2,6 +2,7 @@
 import { invalid, notFound } from '../errors.js';
 import { FileMode, MODE_TREE, ObjectId, entryKind } from '../git/objects.js';
 import { pathProblem } from '../git/refname.js';
+import { readTyped } from '../git/object-errors.js';
 import { lookupPath, readTree } from '../git/tree-path.js';
 import { LRUCache } from 'lru-cache';
 import { Repository } from '../store/repository.js';
@@ -36,15 +37,15 @@ interface FileAt {
 const filesAt = new LRUCache<string, FileAt>({ max: 100_000 });
 
 export function readFile(repo: Repository, rev: string, path: string): FileAt & { data: Buffer } {
-  const object = resolveObject(repo, rev);
+  const object = resolveObject(repo, rev, 'committish');
   const key = `${object}:${path}`;
   let at = filesAt.get(key);
   if (!at) {
     at = locateFile(repo, object, rev, path);
     filesAt.set(key, at);
   }
-  const obj = repo.objects.readObject(at.id);
-  if (!obj || obj.type !== 'blob') throw notFound('path_not_found', `${path} is not a file at ${rev}`);
+  if (at.mode === '160000') throw notFound('path_not_found', `${path} is a submodule at ${rev}, not a file`);
+  const obj = readTyped(repo.objects, at.id, 'blob'); // a tree entry naming a missing or non-blob object is 422
   return { commit: at.commit, id: at.id, mode: at.mode, data: obj.data };
 }
 

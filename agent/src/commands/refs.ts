@@ -6,7 +6,7 @@ import { shortRefProblem } from '../git/refname.js';
 import { Repository } from '../store/repository.js';
 import { withFsck } from './fsck-failure.js';
 import { normaliseMessage } from './identity.js';
-import { peelToCommit, resolveObject } from './resolve.js';
+import { peelToCommit, resolveCommit, resolveObject } from './resolve.js';
 
 export type RefKind = 'branch' | 'tag';
 const PREFIX = { branch: 'refs/heads/', tag: 'refs/tags/' } as const;
@@ -45,7 +45,7 @@ export function getBranch(repo: Repository, name: string): BranchInfo {
 
 export function createBranch(repo: Repository, name: string, from: string): BranchInfo & { seq: number } {
   const ref = checkName('branch', name);
-  const sha = peelToCommit(repo, resolveObject(repo, from));
+  const sha = resolveCommit(repo, from);
   if (repo.getRef(ref)) throw conflict('branch_exists', `branch ${JSON.stringify(name)} already exists`, { current: repo.getRef(ref) });
   const change = repo.apply([], [{ name: ref, old: null, new: sha }]);
   return { name, sha, seq: change.seq };

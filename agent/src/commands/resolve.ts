@@ -1,55 +1,55 @@
-// Turning what users type (branch, tag, full ref, HEAD, sha) into objects, the way `git rev-parse` does.
-import { invalid, notFound } from '../errors.js';
-import { Commit, ObjectId, decodeCommit, decodeTag, isObjectId } from '../git/objects.js';
-import { Repository } from '../store/repository.js';
+// Turning what users type into objects (revision.ts reads revisions as `git rev-parse` does) and reading commits,
+// with an object of the wrong type or a malformed one answered as 422, never as a server error.
+import { notFound, unprocessable } from '../errors.js';
+import { GitFormatError, isObjectId, type Commit, type ObjectId } from '../git/objects.js';
+import { decodeCommitText } from '../git/commit-text.js';
+import { type Repository } from '../store/repository.js';
+import { peelTags, resolveRevision, type Hint } from './revision.js';
 
-/** Git's lookup order for a short name: tags win over branches when both exist. */
-export function refCandidates(rev: string): string[] {
-  if (rev === 'HEAD') return [];
-  if (rev.startsWith('refs/')) return [rev];
-  return [`refs/tags/${rev}`, `refs/heads/${rev}`];
-}
 
-/** The object a revision names, without peeling tags. */
-export function resolveObject(repo: Repository, rev: string): ObjectId {
-  if (rev.length === 0) throw invalid('invalid_revision', 'revision is empty');
+/** The object a revision names, without peeling tags (`git rev-parse --verify <rev>`). */
+export function resolveObject(repo: Repository, rev: string, hint: Hint = 'none'): ObjectId {
+  // The hot path: HEAD, a full sha or a plain branch name, in a few map lookups.
   if (rev === 'HEAD') {
-    const id = repo.getRef(repo.headRef);
-    if (!id) throw notFound('ref_not_found', `HEAD points at ${repo.headRef}, which has no commits yet`);
-    return id;
-  }
-  if (isObjectId(rev)) {
+    const head = repo.getRef(repo.headRef);
+    if (head) return head;
+  } else if (rev.length === 40 && isObjectId(rev)) {
     if (!repo.objects.has(rev)) throw notFound('object_not_found', `object ${rev} does not exist`);
     return rev;
+  } else {
+    // git's lookup order puts <name>, refs/<name> and refs/tags/<name> before refs/heads/<name>.
+    const branch = repo.getRef(`refs/heads/${rev}`);
+    if (branch && !repo.getRef(`refs/tags/${rev}`) && !repo.getRef(`refs/${rev}`) && !repo.getRef(rev)) return branch;
   }
-  for (const name of refCandidates(rev)) {
-    const id = repo.getRef(name);
-    if (id) return id;
-  }
-  throw notFound('ref_not_found', `no branch, tag or commit named ${JSON.stringify(rev)}`);
+  return resolveRevision(repo, rev, hint);
 }
 
-/** Follows annotated tags until a commit; errors when the revision names something else. */
+/** Follows annotated tags until a commit; 422 `not_a_commit` when the revision names something else. */
 export function peelToCommit(repo: Repository, id: ObjectId): ObjectId {
-  for (let depth = 0; depth < 32; depth++) {
-    const obj = repo.objects.readObject(id);
-    if (!obj) throw notFound('object_not_found', `object ${id} does not exist`);
-    if (obj.type === 'commit') return id;
-    if (obj.type !== 'tag') throw invalid('not_a_commit', `${id} is a ${obj.type}, not a commit`);
-    id = decodeTag(obj.data).object;
-  }
-  throw invalid('not_a_commit', `tag chain at ${id} is too deep`);
+  const obj = repo.objects.readObject(id);
+  if (obj?.type === 'commit') return id; // the usual case, one lookup
+  const peeled = peelTags(repo, id);
+  const type = repo.objects.readObject(peeled)!.type;
+  if (type !== 'commit') throw unprocessable('not_a_commit', `${peeled} is a ${type}, not a commit`, { object: peeled, type });
+  return peeled;
 }
 
+/** The commit a revision names (`git rev-parse --verify <rev>^{commit}`). */
 export function resolveCommit(repo: Repository, rev: string): ObjectId {
-  return peelToCommit(repo, resolveObject(repo, rev));
+  return peelToCommit(repo, resolveObject(repo, rev, 'committish'));
 }
 
+/** A commit, its message and identities in UTF-8 whatever its `encoding` header says (as `git log` shows them). */
 export function readCommit(repo: Repository, id: ObjectId): Commit {
   const obj = repo.objects.readObject(id);
   if (!obj) throw notFound('object_not_found', `commit ${id} does not exist`);
-  if (obj.type !== 'commit') throw invalid('not_a_commit', `${id} is a ${obj.type}, not a commit`);
-  return decodeCommit(obj.data);
+  if (obj.type !== 'commit') throw unprocessable('not_a_commit', `${id} is a ${obj.type}, not a commit`, { object: id, type: obj.type });
+  try {
+    return decodeCommitText(obj.data);
+  } catch (e) {
+    if (e instanceof GitFormatError) throw unprocessable('malformed_object', `commit ${id} is malformed: ${e.message}`, { object: id });
+    throw e;
+  }
 }
 
 /** A commit's tree id, read straight from the first header line (the hot read path needs nothing else). */

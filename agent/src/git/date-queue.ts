@@ -38,6 +38,10 @@ export class DateQueue {
     }
     return top.id;
   }
+  /** The id pop() would return next. */
+  peek(): ObjectId {
+    return this.items[0].id;
+  }
   some(pred: (id: ObjectId) => boolean): boolean {
     return this.items.some((i) => pred(i.id));
   }

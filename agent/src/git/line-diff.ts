@@ -255,8 +255,9 @@ function keepable(s: Side, otherCount: Int32Array, start: number, end: number): 
 function inDiscardRun(dis: Uint8Array, i: number, s: number, e: number): boolean {
   s = Math.max(s, i - 100);
   e = Math.min(e, i + 100);
+  // Each side's count of many-match lines starts at 1, as xdiff's rpdis0 and rpdis1 do: the line itself counts twice.
   let before = 0;
-  let multi = 1;
+  let multi = 2;
   for (let r = 1; i - r >= s; r++) {
     if (dis[i - r] === 0) before++;
     else if (dis[i - r] === 2) multi++;

@@ -1,5 +1,6 @@
 // Ancestry questions over the commit graph: `git merge-base --is-ancestor` and `git merge-base --all`.
 import { GitFormatError, decodeCommit, decodeTag, type ObjectId, type ObjectReader } from './objects.js';
+import { MissingObjectError, readTyped } from './object-errors.js';
 import { DateQueue } from './date-queue.js';
 
 interface CommitInfo {
@@ -16,10 +17,7 @@ class Graph {
   get(id: ObjectId): CommitInfo {
     let info = this.cache.get(id);
     if (!info) {
-      const obj = this.reader.readObject(id);
-      if (!obj) throw new GitFormatError(`missing commit ${id}`);
-      if (obj.type !== 'commit') throw new GitFormatError(`object ${id} is a ${obj.type}, expected a commit`);
-      const c = decodeCommit(obj.data);
+      const c = decodeCommit(readTyped(this.reader, id, 'commit').data);
       info = { parents: c.parents, date: c.committer.timestamp };
       this.cache.set(id, info);
     }
@@ -30,7 +28,7 @@ class Graph {
   peel(id: ObjectId): ObjectId {
     for (let depth = 0; depth < 100; depth++) {
       const obj = this.reader.readObject(id);
-      if (!obj) throw new GitFormatError(`missing object ${id}`);
+      if (!obj) throw new MissingObjectError(id, 'object');
       if (obj.type !== 'tag') return id;
       id = decodeTag(obj.data).object;
     }

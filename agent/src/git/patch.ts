@@ -1,6 +1,7 @@
 // Unified diffs byte-for-byte like `git diff`: git's headers, path quoting, hunk layout and
 // function-name hunk headers, over line-diff.ts's git-identical line diff.
-import { GitFormatError, type FileMode, type ObjectId, type ObjectReader } from './objects.js';
+import { type FileMode, type ObjectId, type ObjectReader } from './objects.js';
+import { readTyped } from './object-errors.js';
 import { diffRecords, splitLines, type LineChange } from './line-diff.js';
 import { fileType, type FileChange } from './tree-diff.js';
 
@@ -10,6 +11,8 @@ export interface PatchOptions {
   /** Hex digits of ids on the `index` line; default 7, 40 is `--full-index`. Git may print more
    *  digits when 7 are ambiguous in its repository; this formatter has no repository to ask. */
   abbrev?: number;
+  /** Shows an id on the `index` line; overrides `abbrev` (a repository can abbreviate as git does: abbreviate()). */
+  abbreviate?: (id: ObjectId) => string;
 }
 
 /** Git treats content as binary when a NUL occurs in its first 8000 bytes. */
@@ -118,27 +121,29 @@ function content(reader: ObjectReader, s: Version | undefined): Buffer {
   if (!s) return Buffer.alloc(0);
   // Without --submodule git shows a gitlink as this one-line pseudo file.
   if (fileType(s.mode) === 'gitlink') return Buffer.from(`Subproject commit ${s.id}\n`);
-  const obj = reader.readObject(s.id);
-  if (!obj) throw new GitFormatError(`missing blob ${s.id}`);
-  if (obj.type !== 'blob') throw new GitFormatError(`object ${s.id} is a ${obj.type}, expected a blob`);
-  return obj.data;
+  return readTyped(reader, s.id, 'blob').data;
 }
 
 /** One file's diff as a byte string (latin1: one char per byte, so any encoding passes through). */
-function filePatch(reader: ObjectReader, path: string, old: Version | undefined, neu: Version | undefined, context: number, abbrev: number): string {
+function filePatch(
+  reader: ObjectReader, paths: { a: string; b: string }, old: Version | undefined, neu: Version | undefined, context: number,
+  abbrev: (id: ObjectId) => string, similarity?: number,
+): string {
   if (!old && !neu) return '';
-  if (old && neu && old.id === neu.id && old.mode === neu.mode) return '';
-  const aName = quotePath('a/' + path);
-  const bName = quotePath('b/' + path);
+  const renamed = similarity !== undefined;
+  if (!renamed && old && neu && old.id === neu.id && old.mode === neu.mode) return '';
+  const aName = quotePath('a/' + paths.a);
+  const bName = quotePath('b/' + paths.b);
   let out = `diff --git ${aName} ${bName}\n`;
   if (!old) out += `new file mode ${neu?.mode}\n`;
   else if (!neu) out += `deleted file mode ${old.mode}\n`;
   else if (old.mode !== neu.mode) out += `old mode ${old.mode}\nnew mode ${neu.mode}\n`;
+  if (renamed) out += `similarity index ${similarity}%\nrename from ${quotePath(paths.a)}\nrename to ${quotePath(paths.b)}\n`;
   const oldId = old?.id ?? '0'.repeat(40);
   const newId = neu?.id ?? '0'.repeat(40);
   if (oldId !== newId) {
     const mode = old && neu && old.mode === neu.mode ? ` ${old.mode}` : '';
-    out += `index ${oldId.slice(0, abbrev)}..${newId.slice(0, abbrev)}${mode}\n`;
+    out += `index ${abbrev(oldId)}..${abbrev(newId)}${mode}\n`;
   }
   const x = content(reader, old);
   const y = content(reader, neu);
@@ -164,23 +169,27 @@ export function formatPatchBuffer(reader: ObjectReader, changes: readonly FileCh
   const abbrev = opts.abbrev ?? 7;
   if (!Number.isInteger(context) || context < 0) throw new RangeError(`invalid context ${context}`);
   if (!Number.isInteger(abbrev) || abbrev < 4 || abbrev > 40) throw new RangeError(`invalid abbrev ${abbrev}`);
+  const short = opts.abbreviate ?? ((id: ObjectId) => id.slice(0, abbrev));
   let out = '';
   for (const c of changes) {
     const old = c.oldId && c.oldMode ? { mode: c.oldMode, id: c.oldId } : undefined;
     const neu = c.newId && c.newMode ? { mode: c.newMode, id: c.newId } : undefined;
-    if (old && neu && fileType(old.mode) !== fileType(neu.mode)) {
+    const paths = { a: c.oldPath ?? c.path, b: c.path };
+    if (c.status === 'renamed') {
+      out += filePatch(reader, paths, old, neu, context, short, c.similarity ?? 100);
+    } else if (old && neu && fileType(old.mode) !== fileType(neu.mode)) {
       // Like git, a type change (file <-> symlink <-> gitlink) is shown as a deletion then a creation.
-      out += filePatch(reader, c.path, old, undefined, context, abbrev);
-      out += filePatch(reader, c.path, undefined, neu, context, abbrev);
+      out += filePatch(reader, paths, old, undefined, context, short);
+      out += filePatch(reader, paths, undefined, neu, context, short);
     } else {
-      out += filePatch(reader, c.path, old, neu, context, abbrev);
+      out += filePatch(reader, paths, old, neu, context, short);
     }
   }
   return Buffer.from(out, 'latin1');
 }
 
 /**
- * Unified diff text in git's format (`git diff --no-renames`). Content that is not valid UTF-8
+ * Unified diff text in git's format (`git diff --no-renames`, or `git diff` once detectDiffRenames made the renames). Content that is not valid UTF-8
  * is replaced by U+FFFD in this string form; use formatPatchBuffer for the exact bytes.
  */
 export function formatPatch(reader: ObjectReader, changes: readonly FileChange[], opts: PatchOptions = {}): string {

@@ -1,6 +1,5 @@
 // Recursive comparison of two trees, producing what `git diff-tree -r --no-renames` reports.
 import {
-  GitFormatError,
   MODE_TREE,
   compareTreeEntries,
   decodeTree,
@@ -9,13 +8,17 @@ import {
   type ObjectReader,
   type TreeEntry,
 } from './objects.js';
+import { readTyped } from './object-errors.js';
 import { findTreeEntry, type PathEntry } from './tree-path.js';
 
-export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type_changed';
+export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'type_changed' | 'renamed';
 
 export interface FileChange {
   path: string;
   status: ChangeStatus;
+  /** Renames (diff-renames.ts): where the file was, and git's similarity in percent. */
+  oldPath?: string;
+  similarity?: number;
   oldMode?: FileMode;
   newMode?: FileMode;
   oldId?: ObjectId;
@@ -24,10 +27,7 @@ export interface FileChange {
 
 /** Reads and decodes a tree, failing loudly on a missing object or one of another type. */
 export function readTree(reader: ObjectReader, id: ObjectId): TreeEntry[] {
-  const obj = reader.readObject(id);
-  if (!obj) throw new GitFormatError(`missing tree ${id}`);
-  if (obj.type !== 'tree') throw new GitFormatError(`object ${id} is a ${obj.type}, expected a tree`);
-  const entries = decodeTree(obj.data);
+  const entries = decodeTree(readTyped(reader, id, 'tree').data);
   // The walk below relies on git's canonical order; a hand-made tree may not have it.
   for (let i = 1; i < entries.length; i++) {
     if (compareTreeEntries(entries[i - 1], entries[i]) >= 0) return entries.sort(compareTreeEntries);
@@ -92,10 +92,7 @@ function emitSide(reader: ObjectReader, e: TreeEntry, prefix: string, status: 'a
 }
 
 function entryNamed(reader: ObjectReader, tree: ObjectId, name: string): PathEntry | undefined {
-  const obj = reader.readObject(tree);
-  if (!obj) throw new GitFormatError(`missing tree ${tree}`);
-  if (obj.type !== 'tree') throw new GitFormatError(`object ${tree} is a ${obj.type}, expected a tree`);
-  return findTreeEntry(obj.data, name);
+  return findTreeEntry(readTyped(reader, tree, 'tree').data, name);
 }
 
 /**

@@ -2,6 +2,7 @@
 // entries are scanned in the raw tree bytes, so a lookup allocates nothing per skipped entry.
 import { LRUCache } from 'lru-cache';
 import { FileMode, MODE_TREE, ObjectId, ObjectReader, decodeTree, GitFormatError } from './objects.js';
+import { readTyped } from './object-errors.js';
 
 export interface PathEntry {
   mode: FileMode;
@@ -15,9 +16,7 @@ export function readTree(reader: ObjectReader, id: ObjectId) {
 }
 
 function treeData(reader: ObjectReader, id: ObjectId): Buffer {
-  const obj = reader.readObject(id);
-  if (!obj || obj.type !== 'tree') throw new GitFormatError(`tree ${id} is missing`);
-  return obj.data;
+  return readTyped(reader, id, 'tree').data;
 }
 
 /**

@@ -88,6 +88,40 @@ export class ObjectStore implements ObjectReader {
     this.rawBytes += data.length;
   }
 
+  /**
+   * Ids starting with `prefix` (1-40 lowercase hex digits), at most `limit`. A key's home slot is its first four bytes
+   * masked, so the prefix fixes some bits of the home slot; only the slots that agree with it (and their probe runs)
+   * are visited: one or a few runs for 7 digits, a bounded number for 4.
+   */
+  idsWithPrefix(prefix: string, limit = 16): ObjectId[] {
+    if (!/^[0-9a-f]{1,40}$/.test(prefix)) return [];
+    const mask = this.slots - 1;
+    let knownBits = 0;
+    let knownValue = 0;
+    for (let k = 0; k < Math.min(prefix.length, 8); k++) {
+      const shift = (k >> 1) * 8 + (k % 2 === 0 ? 4 : 0);
+      knownBits |= 0xf << shift;
+      knownValue |= parseInt(prefix[k], 16) << shift;
+    }
+    const free = mask & ~knownBits;
+    const fixed = knownValue & mask;
+    const seen = new Set<number>();
+    const out: ObjectId[] = [];
+    let sub = 0;
+    do {
+      for (let i = (fixed | sub) >>> 0; this.chunkOf[i] !== 0 && !seen.has(i); i = (i + 1) & mask) {
+        seen.add(i);
+        const id = this.keys.toString('hex', i * 20, i * 20 + 20);
+        if (id.startsWith(prefix)) {
+          out.push(id);
+          if (out.length >= limit) return out;
+        }
+      }
+      sub = (sub - free) & free;
+    } while (sub !== 0);
+    return out;
+  }
+
   *ids(): IterableIterator<ObjectId> {
     for (let i = 0; i < this.slots; i++) {
       if (this.chunkOf[i] !== 0) yield this.keys.toString('hex', i * 20, i * 20 + 20);

@@ -3,6 +3,8 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GovcError } from '../../errors.js';
+import { requestErrorFor } from '../../commands/git-errors.js';
+import { GitFormatError } from '../../git/objects.js';
 import { Logger } from '../../logger.js';
 
 const FASTIFY_CODES: Record<string, [number, string]> = {
@@ -48,6 +50,11 @@ export function installErrorHandling(app: FastifyInstance, log: Logger): void {
   app.setErrorHandler((err: FastifyError | GovcError | Error, req, reply) => {
     if (err instanceof GovcError) {
       return reply.status(err.status).send(errorBody(err.code, err.message, err.details));
+    }
+    if (err instanceof GitFormatError) {
+      // Stored data a command could not read as the object it needs (wrong type, missing, malformed): 422, never 500.
+      const g = requestErrorFor(err);
+      return reply.status(g.status).send(errorBody(g.code, g.message, g.details));
     }
     const fe = err as FastifyError;
     if (fe.validation) {

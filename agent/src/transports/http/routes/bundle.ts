@@ -29,6 +29,8 @@ export function bundleRoutes(app: FastifyInstance, { store }: RouteContext): voi
       tags: ['bundles'],
       params: repoParams,
       consumes: BUNDLE_TYPES,
+      // For the OpenAPI document: the body is the bundle file, in either media type.
+      body: { type: 'string', format: 'binary', description: 'a git bundle (v2 or v3) as `git bundle create` writes it' },
       response: {
         200: {
           type: 'object',
@@ -41,6 +43,10 @@ export function bundleRoutes(app: FastifyInstance, { store }: RouteContext): voi
         ...errors,
       },
     },
+    // The body schema above documents the bytes; fastify's JSON validator cannot judge a Buffer, so this route checks
+    // its parts itself (the media-type hook has already refused anything but a bundle body).
+    validatorCompiler: ({ httpPart }) => (data: unknown) =>
+      httpPart !== 'body' || Buffer.isBuffer(data) ? { value: data } : { error: new Error('body must be a git bundle') },
   }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) throw invalid('invalid_bundle', `the body must be a git bundle (${BUNDLE_TYPES.join(' or ')})`);
     const r = importBundle(store.get(req.params.repo), req.body);

@@ -19,6 +19,7 @@ interface CommitBody {
   files?: { path: string; content: string; encoding?: 'utf8' | 'base64'; mode?: FileMode }[];
   deletes?: string[];
   expectedHead?: string | null;
+  createBranch?: boolean;
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -61,6 +62,10 @@ export function commitRoutes(app: FastifyInstance, { store }: RouteContext): voi
           },
           deletes: { type: 'array', maxItems: 100000, items: { type: 'string', minLength: 1 } },
           expectedHead: { ...nullableSha, description: 'Branch must be at this commit (null: must not exist yet), else 409' },
+          createBranch: {
+            type: 'boolean', default: true,
+            description: 'false: the branch must exist, else 404 branch_not_found (a misspelled branch does not start a new history)',
+          },
         },
       },
       response: {
@@ -80,6 +85,7 @@ export function commitRoutes(app: FastifyInstance, { store }: RouteContext): voi
     const files: FileWrite[] = (b.files ?? []).map((f) => ({ path: f.path, content: decodeContent(f), mode: f.mode ?? '100644' }));
     const result = createCommit(repo, {
       branch: b.branch, message: b.message, author, committer, files, deletes: b.deletes ?? [], expectedHead: b.expectedHead,
+      createBranch: b.createBranch,
     });
     return reply.status(201).header('x-govc-seq', String(result.seq)).send(result);
   });
@@ -93,7 +99,7 @@ export function commitRoutes(app: FastifyInstance, { store }: RouteContext): voi
         type: 'object',
         additionalProperties: false,
         properties: {
-          ref: { type: 'string', minLength: 1 },
+          ref: { type: 'string', minLength: 1, description: 'any revision; default HEAD' },
           path: { type: 'string' },
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
           cursor: { type: 'string' },
@@ -119,7 +125,7 @@ export function commitRoutes(app: FastifyInstance, { store }: RouteContext): voi
 
   app.get<{ Params: RepoParams & { sha: string } }>('/repos/:repo/commits/:sha', {
     schema: {
-      summary: 'One commit by sha (or any revision)',
+      summary: 'One commit by any revision (full or unique short sha, branch, tag, HEAD, main~2, v1^{commit}, ...)',
       tags: ['commits'],
       params: { type: 'object', required: ['repo', 'sha'], properties: { repo: { type: 'string' }, sha: { type: 'string' } } },
       response: { 200: commit, ...errors },

@@ -2,12 +2,13 @@
 import { FastifyInstance } from 'fastify';
 import { listTree, readFile } from '../../../commands/read.js';
 import { RouteContext, RepoParams, RepoWildcardParams } from '../context.js';
+import { notModified } from '../etag.js';
 import { errors, repoParams, repoWildcardParams, sha } from '../schemas.js';
 
 const refQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { ref: { type: 'string', minLength: 1, description: 'branch, tag, full ref or sha; default HEAD' } },
+  properties: { ref: { type: 'string', minLength: 1, description: 'any revision (as `git rev-parse <ref>^{commit}` reads it); default HEAD' } },
 } as const;
 
 const treeListing = {
@@ -33,6 +34,7 @@ export function contentRoutes(app: FastifyInstance, { store }: RouteContext): vo
   app.get<{ Params: RepoWildcardParams; Querystring: { ref?: string } }>('/repos/:repo/files/*', {
     schema: {
       summary: 'Raw bytes of a file at a revision',
+      description: 'The ETag is the blob id; If-None-Match with that tag (weak or strong, alone or in a list) or `*` gives 304.',
       tags: ['content'],
       params: repoWildcardParams,
       querystring: refQuery,
@@ -42,7 +44,7 @@ export function contentRoutes(app: FastifyInstance, { store }: RouteContext): vo
     const file = readFile(store.get(req.params.repo), req.query.ref ?? 'HEAD', req.params['*']);
     const etag = `"${file.id}"`;
     reply.header('etag', etag).header('x-govc-commit', file.commit).header('x-govc-mode', file.mode);
-    if (req.headers['if-none-match'] === etag) return reply.status(304).send();
+    if (notModified(req.headers['if-none-match'], etag)) return reply.status(304).send();
     return reply.type('application/octet-stream').send(file.data);
   });
 
