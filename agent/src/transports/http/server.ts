@@ -5,8 +5,10 @@ import Fastify, { FastifyInstance, preValidationHookHandler } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Logger, requestLogger } from '../../logger.js';
 import { RepositoryStore } from '../../store/repository-store.js';
+import { DEFAULT_LIMITS, Limits } from '../../limits.js';
 import { RouteContext } from './context.js';
 import { errorBody, installErrorHandling } from './errors.js';
+import { installJsonBodyParser } from './json-offload.js';
 import { createMetrics } from './metrics.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { installReplicationHooks } from './replication-hooks.js';
@@ -22,6 +24,8 @@ export interface HttpServerOptions {
   store: RepositoryStore;
   log: Logger;
   bodyLimit: number;
+  /** Size and shape limits (default: DEFAULT_LIMITS). */
+  limits?: Limits;
   /** Answers /readyz: false while loading or draining. */
   isReady: () => boolean;
   version: string;
@@ -49,6 +53,9 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
 
   // JSON and bundles only: anything else gets 415 instead of being coerced.
   app.removeContentTypeParser('text/plain');
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  // Large JSON bodies are parsed (and their file contents decoded and hashed) in a worker thread.
+  installJsonBodyParser(app, limits);
   app.addContentTypeParser(BUNDLE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   // Callback-style hooks: they run on every request, and async hooks cost a promise each. The media-type check is
   // attached only to routes that take a body, so reads do not pay for it.
@@ -93,7 +100,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  const ctx: RouteContext = { store, log };
+  const ctx: RouteContext = { store, log, limits };
   await app.register(async (api) => {
     repoRoutes(api, ctx);
     commitRoutes(api, ctx);
