@@ -8,6 +8,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   operator: (await import('./operator.js')).operatorBench,
   failover: (await import('./failover.js')).failoverBench,
   handover: (await import('./handover.js')).handoverBench,
+  import: (await import('./import.js')).importBench,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

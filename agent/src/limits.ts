@@ -22,8 +22,11 @@ export interface Limits {
  * - 2 GiB per import: GitHub's limit for one push. An import is held whole in memory (in the worker while it is checked,
  *   then in the repository), so this is also the transient memory one import may cost; a 64 MiB body (the default body
  *   limit) of ordinary source history inflates 3-20× (express: 10 MiB → 157 MiB), far below it.
- * - 1,000,000 objects per import: about three times git.git's whole history; each object costs the checking worker
- *   ~200 bytes of bookkeeping, so this bounds that at ~200 MB whatever the bundle.
+ * - 200,000 objects per import: applying an import costs the event loop ~0.4 µs per new object (indexing it and
+ *   recording the change; everything else runs in a worker), so 200k objects stay within the 100 ms the loop may be
+ *   held. A 64 MiB bundle (the default body limit) of real history holds about that many (express: ~300 bytes per
+ *   object); bigger histories import as several incremental bundles. It also bounds the checking worker's bookkeeping
+ *   (~200 bytes per object) at ~40 MB.
  * - Tree depth 2048: git's own core.maxTreeDepth default since 2.46 (512 for MSVC builds), the depth beyond which git
  *   itself refuses to walk a tree; a deeper one could never be checked out or fsck'd by the clients it would go to.
  * - Paths of 4096 bytes: Linux's PATH_MAX; longer ones cannot be checked out on the platforms git runs on.
@@ -31,7 +34,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxObjectBytes: 100 * 2 ** 20,
   maxImportBytes: 2 * 2 ** 30,
-  maxImportObjects: 1_000_000,
+  maxImportObjects: 200_000,
   maxTreeDepth: 2048,
   maxPathBytes: 4096,
 });

@@ -6,9 +6,9 @@
 import { conflict } from '../errors.js';
 import type { BundleRef } from '../git/bundle.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import { offerChunk, RECORD_HEADER, TYPE_NAMES } from '../store/object-store.js';
-import type { RefUpdate, Repository, StoredObject } from '../store/repository.js';
-import type { ImportTaskInput, ImportTaskOutput, AdoptableObjects } from '../workers/import-task.js';
+import { batchObjects } from '../store/object-store.js';
+import type { RefUpdate, Repository } from '../store/repository.js';
+import type { ImportTaskInput, ImportTaskOutput } from '../workers/import-task.js';
 import { runInWorker } from '../workers/pool.js';
 import { ownedBytes } from '../workers/transfer.js';
 
@@ -23,22 +23,8 @@ export interface ImportOptions {
   limits?: Limits;
   /** Throws when `repo` is no longer the repository of its name (deleted, replaced by a snapshot) once the worker is done. */
   stillCurrent?: (repo: Repository) => void;
-}
-
-/** The worker's new objects as StoredObjects whose data are views of offered records (adopted by the store as they are). */
-function storedObjects(o: AdoptableObjects): StoredObject[] {
-  const chunks = o.chunks.map((c) => {
-    offerChunk(c);
-    return Buffer.from(c);
-  });
-  const out: StoredObject[] = new Array(o.offsets.length);
-  for (let i = 0; i < out.length; i++) {
-    const chunk = chunks[o.chunkOf[i]];
-    const off = o.offsets[i];
-    const start = off + RECORD_HEADER;
-    out[i] = { id: o.ids.slice(i * 40, i * 40 + 40), type: TYPE_NAMES[chunk[off]], data: chunk.subarray(start, start + chunk.readUInt32LE(off + 1)) };
-  }
-  return out;
+  /** The caller gives up `data` (a request body): it moves to the worker without a copy and is unusable afterwards. */
+  donate?: boolean;
 }
 
 /** An empty repository adopts the bundle's HEAD branch as its default branch, so a migrated repo checks out the same. */
@@ -56,17 +42,18 @@ function adoptedDefaultBranch(repo: Repository, bundleRefs: BundleRef[]): { defa
  */
 export async function importBundleOffLoop(repo: Repository, data: Buffer, opts: ImportOptions = {}): Promise<ImportResult> {
   const input: ImportTaskInput = {
-    bundle: ownedBytes(data),
+    bundle: opts.donate ? ownedBytes(data) : new Uint8Array(data),
     snapshot: repo.objects.snapshot(),
     refs: repo.listRefs(),
     limits: opts.limits ?? DEFAULT_LIMITS,
   };
   const verdict = await runInWorker<ImportTaskOutput>('importBundle', input, [input.bundle.buffer as ArrayBuffer]);
   opts.stillCurrent?.(repo);
-  const objects = storedObjects(verdict.objects);
+  const objects = batchObjects(verdict.objects);
   if (objects.length === 0 && verdict.updates.length === 0) {
     return { objects: 0, refs: [], defaultBranch: repo.meta.defaultBranch };
   }
+  repo.objects.reserve(objects.length);
   const change = repo.apply(objects, verdict.updates, adoptedDefaultBranch(repo, verdict.bundleRefs));
   return { objects: objects.length, refs: verdict.updates, defaultBranch: repo.meta.defaultBranch, seq: change.seq };
 }

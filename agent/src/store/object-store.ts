@@ -36,9 +36,9 @@ export function hexKey(id: string): Buffer | undefined {
   return writeHexId(id, scratchKey, 0) ? scratchKey : undefined;
 }
 
-/** The first slot to probe for a key. */
-export function homeSlot(key: Uint8Array, mask: number): number {
-  return (key[0] | (key[1] << 8) | (key[2] << 16) | (key[3] << 24)) & mask;
+/** The first slot to probe for the key at `at` in `bytes`. */
+export function homeSlot(bytes: Uint8Array, mask: number, at = 0): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) & mask;
 }
 
 /** Records appended back to back in chunks; the store uses one, and so do workers building objects a store will adopt. */
@@ -89,11 +89,69 @@ export class Arena {
 }
 
 /** Chunks written outside a store (by a worker) in its record format, which a store may index instead of copying. */
-const adoptable = new WeakSet<SharedArrayBuffer>();
+const adoptable = new WeakMap<SharedArrayBuffer, Buffer>();
 
-/** Lets stores index records of `chunk` in place: objects whose `data` is a view of one of its records are not copied. */
-export function offerChunk(chunk: SharedArrayBuffer): void {
-  adoptable.add(chunk);
+/**
+ * Lets stores index records of `chunk` in place: objects whose `data` is a view of one of its records are not copied.
+ * Returns the chunk as a Buffer.
+ */
+export function offerChunk(chunk: SharedArrayBuffer): Buffer {
+  let buf = adoptable.get(chunk);
+  if (buf === undefined) adoptable.set(chunk, (buf = Buffer.from(chunk)));
+  return buf;
+}
+
+/**
+ * New objects a worker wrote as records in chunks a store may adopt (transferable as is): object i has id
+ * `ids[40i, 40i+40)`, store type code `types[i]`, and its bytes at `offsets[i] + RECORD_HEADER` of `chunks[chunkOf[i]]`.
+ */
+export interface RecordBatchData {
+  chunks: SharedArrayBuffer[];
+  ids: string;
+  /** The same ids in binary, 20 bytes each. */
+  keys: Uint8Array;
+  chunkOf: Uint32Array;
+  offsets: Uint32Array;
+  lengths: Uint32Array;
+  types: Uint8Array;
+}
+
+interface RecordBatch extends Omit<RecordBatchData, 'chunks'> {
+  chunks: Buffer[];
+}
+
+/**
+ * One object of a batch. Its bytes are a view made on each use rather than kept: hundreds of thousands of retained Buffer
+ * views would each survive the young generation, and copying them there stalls the event loop longer than they save.
+ * A store takes it in place (putObject), without a copy, a hex decode or a view.
+ */
+export class BatchObject {
+  readonly type: ObjectType;
+  constructor(
+    readonly batch: RecordBatch,
+    readonly index: number,
+  ) {
+    this.type = TYPE_NAMES[batch.types[index]];
+  }
+
+  /** Made on each use too: hundreds of thousands of retained strings would cost the young generation the same. */
+  get id(): ObjectId {
+    return this.batch.ids.slice(this.index * 40, this.index * 40 + 40);
+  }
+
+  get data(): Buffer {
+    const b = this.batch;
+    const start = b.offsets[this.index] + RECORD_HEADER;
+    return b.chunks[b.chunkOf[this.index]].subarray(start, start + b.lengths[this.index]);
+  }
+}
+
+/** A worker's batch as objects any store can take in place (its chunks are offered). */
+export function batchObjects(data: RecordBatchData): BatchObject[] {
+  const batch: RecordBatch = { ...data, chunks: data.chunks.map(offerChunk) };
+  const out: BatchObject[] = new Array(data.offsets.length);
+  for (let i = 0; i < out.length; i++) out[i] = new BatchObject(batch, i);
+  return out;
 }
 
 /** What a worker needs to read a store as it was at one moment (see object-snapshot.ts). Cloned by reference. */
@@ -172,13 +230,42 @@ export class ObjectStore implements ObjectReader {
     if (this.find(key) >= 0) return;
     if ((this.count + 1) * 10 > this.slots * 7) this.resize(this.slots * 2);
     const [chunk, offset] = this.adoptRecord(type, data) ?? this.arena.append(type, data);
+    this.record(key, 0, chunk, offset, data.length);
+  }
+
+  /** Logs and indexes a record already in the arena under the key at `at` in `keys` (not yet present). */
+  private record(keys: Uint8Array, at: number, chunk: number, offset: number, length: number): void {
     const pos = this.count;
     if (pos === this.chunkAt.length) this.growLog();
     this.chunkAt[pos] = chunk;
     this.offsetAt[pos] = offset;
-    this.insert(key, pos + 1);
+    this.insert(keys, at, pos + 1);
     this.count++;
-    this.rawBytes += data.length;
+    this.rawBytes += length;
+  }
+
+  /** Grows the index once for `more` objects to come, instead of doubling (and rehashing) repeatedly on the way. */
+  reserve(more: number): void {
+    let slots = this.slots;
+    while ((this.count + more) * 10 > slots * 7) slots *= 2;
+    if (slots !== this.slots) this.resize(slots);
+  }
+
+  /** Stores an object with its id: a BatchObject is indexed where it lies, anything else goes through putWithId. */
+  putObject(o: GitObject & { id: ObjectId }): void {
+    if (!(o instanceof BatchObject)) return this.putWithId(o.id, o.type, o.data);
+    const { batch, index } = o;
+    const at = index * 20;
+    if (this.find(batch.keys, at) >= 0) return;
+    if ((this.count + 1) * 10 > this.slots * 7) this.resize(this.slots * 2);
+    const chunk = batch.chunks[batch.chunkOf[index]];
+    const sab = chunk.buffer as SharedArrayBuffer;
+    let chunkIndex = this.adopted.get(sab);
+    if (chunkIndex === undefined) {
+      chunkIndex = this.arena.adopt(chunk);
+      this.adopted.set(sab, chunkIndex);
+    }
+    this.record(batch.keys, at, chunkIndex, batch.offsets[index], batch.lengths[index]);
   }
 
   *ids(): IterableIterator<ObjectId> {
@@ -220,40 +307,43 @@ export class ObjectStore implements ObjectReader {
   /** When `data` is the body of a record in an offered chunk, that record's location (taking the chunk over once). */
   private adoptRecord(type: ObjectType, data: Buffer): [number, number] | undefined {
     const sab = data.buffer;
-    if (!(sab instanceof SharedArrayBuffer) || !adoptable.has(sab)) return undefined;
+    if (!(sab instanceof SharedArrayBuffer)) return undefined;
+    const chunk = adoptable.get(sab);
     const off = data.byteOffset - RECORD_HEADER;
-    if (off < 0) return undefined;
-    const view = new DataView(sab);
-    if (view.getUint8(off) !== TYPE_CODES[type] || view.getUint32(off + 1, true) !== data.length) return undefined;
+    if (chunk === undefined || off < 0) return undefined;
+    const len = chunk[off + 1] | (chunk[off + 2] << 8) | (chunk[off + 3] << 16) | (chunk[off + 4] * 2 ** 24);
+    if (chunk[off] !== TYPE_CODES[type] || len !== data.length) return undefined;
     let index = this.adopted.get(sab);
     if (index === undefined) {
-      index = this.arena.adopt(Buffer.from(sab));
+      index = this.arena.adopt(chunk);
       this.adopted.set(sab, index);
     }
     return [index, off];
   }
 
-  private find(key: Uint8Array): number {
+  /** The slot of the key at `at` in `bytes`, or -1. */
+  private find(bytes: Uint8Array, at = 0): number {
     const mask = this.slots - 1;
-    let i = homeSlot(key, mask);
+    let i = homeSlot(bytes, mask, at);
     for (;;) {
       if (this.posOf[i] === 0) return -1;
-      if (this.keyEquals(i, key)) return i;
+      if (this.keyEquals(i, bytes, at)) return i;
       i = (i + 1) & mask;
     }
   }
 
-  private keyEquals(slot: number, key: Uint8Array): boolean {
+  private keyEquals(slot: number, bytes: Uint8Array, at: number): boolean {
     const base = slot * 20;
-    for (let j = 19; j >= 0; j--) if (this.keys[base + j] !== key[j]) return false;
+    for (let j = 19; j >= 0; j--) if (this.keys[base + j] !== bytes[at + j]) return false;
     return true;
   }
 
-  private insert(key: Uint8Array, pos: number): void {
+  private insert(bytes: Uint8Array, at: number, pos: number): void {
     const mask = this.slots - 1;
-    let i = homeSlot(key, mask);
+    let i = homeSlot(bytes, mask, at);
     while (this.posOf[i] !== 0) i = (i + 1) & mask;
-    this.keys.set(key, i * 20);
+    const base = i * 20;
+    for (let j = 0; j < 20; j++) this.keys[base + j] = bytes[at + j];
     // Published last: a worker reading the slot atomically sees the key and the record written before it.
     Atomics.store(this.posOf, i, pos);
   }
@@ -276,7 +366,7 @@ export class ObjectStore implements ObjectReader {
     this.keys = sharedBuffer(slots * 20);
     this.posOf = sharedU32(slots);
     for (let i = 0; i < oldSlots; i++) {
-      if (oldPos[i] !== 0) this.insert(oldKeys.subarray(i * 20, i * 20 + 20), oldPos[i]);
+      if (oldPos[i] !== 0) this.insert(oldKeys, i * 20, oldPos[i]);
     }
   }
 }

@@ -13,7 +13,7 @@ import { PackLimitError, readPack, readPackHeader } from '../git/pack-reader.js'
 import { refNameProblem } from '../git/refname.js';
 import { TreeLimitError, TreeShapes } from '../git/tree-shape.js';
 import type { Limits } from '../limits.js';
-import { Arena, type StoreSnapshot } from '../store/object-store.js';
+import { Arena, RECORD_HEADER, TYPE_CODES, type RecordBatchData, type StoreSnapshot } from '../store/object-store.js';
 import { SnapshotReader } from '../store/object-snapshot.js';
 import type { RefUpdate } from '../store/repository.js';
 
@@ -25,21 +25,12 @@ export interface ImportTaskInput {
   limits: Limits;
 }
 
-/** New objects as records in chunks the store can adopt: object i is `ids[40i, 40i+40)` at `offsets[i]` of `chunkOf[i]`. */
-export interface AdoptableObjects {
-  chunks: SharedArrayBuffer[];
-  ids: string;
-  /** 0-based chunk of each object. */
-  chunkOf: Uint32Array;
-  offsets: Uint32Array;
-}
-
 export interface ImportTaskOutput {
   /** The bundle's refs as its header lists them (HEAD included). */
   bundleRefs: BundleRef[];
   /** Creations and fast-forwards, `old` being the value in the snapshot. */
   updates: RefUpdate[];
-  objects: AdoptableObjects;
+  objects: RecordBatchData;
 }
 
 /** A refused object as the REST API reports it: 422 fsck_failed with git's message id and the object. */
@@ -102,16 +93,20 @@ function checkBundle({ bundle: raw, snapshot, refs, limits }: ImportTaskInput): 
   const fresh: IdentifiedObject[] = [];
   const chunkOf: number[] = [];
   const offsets: number[] = [];
+  const lengths: number[] = [];
+  const types: number[] = [];
   for (let i = 0; i < packed.length; i++) {
     const o = packed[i];
     fsckObject(o.id, o.type, o.data);
     if (incoming.has(o.id) || base.has(o.id)) continue;
     const [chunk, offset] = arena.append(o.type, o.data);
-    const data = arena.chunks[chunk - 1].subarray(offset + 5, offset + 5 + o.data.length);
+    const data = arena.chunks[chunk - 1].subarray(offset + RECORD_HEADER, offset + RECORD_HEADER + o.data.length);
     incoming.set(o.id, { type: o.type, data });
     fresh.push({ id: o.id, type: o.type, data });
     chunkOf.push(chunk - 1);
     offsets.push(offset);
+    lengths.push(o.data.length);
+    types.push(TYPE_CODES[o.type]);
   }
   packed.length = 0;
 
@@ -141,14 +136,18 @@ function checkBundle({ bundle: raw, snapshot, refs, limits }: ImportTaskInput): 
     }
     updates.push({ name: r.name, old, new: r.id });
   }
+  const ids = fresh.map((o) => o.id).join('');
   return {
     bundleRefs: bundle.refs,
     updates,
     objects: {
       chunks: arena.chunks.map((c) => c.buffer as SharedArrayBuffer),
-      ids: fresh.map((o) => o.id).join(''),
+      ids,
+      keys: Buffer.from(ids, 'hex'),
       chunkOf: Uint32Array.from(chunkOf),
       offsets: Uint32Array.from(offsets),
+      lengths: Uint32Array.from(lengths),
+      types: Uint8Array.from(types),
     },
   };
 }

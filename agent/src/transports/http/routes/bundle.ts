@@ -47,6 +47,7 @@ export function bundleRoutes(app: FastifyInstance, { store, limits }: RouteConte
     const name = req.params.repo;
     const r = await importBundle(store.get(name), req.body, {
       limits,
+      donate: true,
       stillCurrent: (repo) => {
         if (store.get(name) !== repo) throw repositoryReplaced(name);
       },
