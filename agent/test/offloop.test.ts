@@ -7,6 +7,7 @@
 // measured separately (see the README's limits section).
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { startAgent, spawnAgent, AUTHOR, type AgentProcess } from './helpers/agent.js';
 import { git, gitText, makeTempDir, removeTempDir } from './helpers/git-cli.js';
@@ -139,6 +140,41 @@ test.serial('a worker thread that dies mid-import fails that request with 503 an
     const again = await a.client.post('/repos/victim/bundle', readFileSync(EXPRESS));
     t.is(again.status, 200);
     t.is(again.body.objects, EXPRESS_OBJECTS);
+  } finally {
+    await a.close();
+  }
+});
+
+test.serial('an export the client does not read holds no thread imports need, and stops when the client goes away', async (t) => {
+  const a = await startAgent();
+  try {
+    await a.client.post('/repos', { name: 'ex' });
+    t.is((await a.client.post('/repos/ex/bundle', readFileSync(EXPRESS))).status, 200);
+    const port = new URL(a.client.base).port;
+    // Two downloads that read one piece and then nothing: the agent may buffer a few pieces each, no more.
+    const stalled = [0, 1].map(() => new Promise<{ destroy(): void; received: () => number }>((resolve, reject) => {
+      let received = 0;
+      const req = httpRequest({ host: '127.0.0.1', port, path: '/api/v1/repos/ex/bundle' }, (res) => {
+        res.once('data', (d: Buffer) => {
+          received += d.length;
+          res.pause();
+          resolve({ destroy: () => req.destroy(), received: () => received });
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    }));
+    const downloads = await Promise.all(stalled);
+    const started = workerPool('streams').completed;
+    // imports (as many as there are threads, and more) still go through
+    for (const name of ['i0', 'i1', 'i2']) await a.client.post('/repos', { name });
+    const imports = await Promise.all(['i0', 'i1', 'i2'].map((name) => a.client.post(`/repos/${name}/bundle`, readFileSync(EXPRESS))));
+    t.deepEqual(imports.map((r) => r.status), [200, 200, 200]);
+    t.is(workerPool('streams').completed, started, 'the stalled exports are still waiting');
+    for (const d of downloads) d.destroy();
+    const deadline = Date.now() + 10_000;
+    while (workerPool('streams').completed < started + 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    t.is(workerPool('streams').completed, started + 2, 'both exports stopped once their clients left');
   } finally {
     await a.close();
   }

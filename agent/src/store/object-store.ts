@@ -183,6 +183,8 @@ export class ObjectStore implements ObjectReader {
   private chunkAt = sharedU32(MIN_SLOTS);
   private offsetAt = sharedU32(MIN_SLOTS);
   private rawBytes = 0;
+  /** XOR of every id stored, kept as objects arrive (anti-entropy compares it instead of walking every id). */
+  private readonly fold = Buffer.alloc(20);
   /** Offered chunks already taken over, with their index in the arena. */
   private adopted = new WeakMap<SharedArrayBuffer, number>();
 
@@ -197,6 +199,11 @@ export class ObjectStore implements ObjectReader {
   /** Sum of object content sizes, what git would call the objects' raw bytes. */
   get objectBytes(): number {
     return this.rawBytes;
+  }
+
+  /** The XOR of all object ids (20 bytes): order-independent, so two stores with the same objects agree. A copy. */
+  get idFold(): Buffer {
+    return Buffer.from(this.fold);
   }
 
   /** Bytes this store holds: arena chunks plus the index. */
@@ -240,6 +247,7 @@ export class ObjectStore implements ObjectReader {
     this.chunkAt[pos] = chunk;
     this.offsetAt[pos] = offset;
     this.insert(keys, at, pos + 1);
+    for (let j = 0; j < 20; j++) this.fold[j] ^= keys[at + j];
     this.count++;
     this.rawBytes += length;
   }

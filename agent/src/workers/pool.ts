@@ -18,23 +18,36 @@ export interface WorkerPoolOptions {
 }
 
 let options: WorkerPoolOptions = { threads: Math.max(2, Math.min(4, availableParallelism() - 1)) };
-let pool: Piscina | undefined;
 
-/** Sets the pool's size; takes effect when the pool is (re)started. */
+/**
+ * Two pools: `tasks` runs one CPU-bound task per thread (imports, JSON bodies); `streams` runs exports, which spend most
+ * of their life waiting for the client to take the next piece, so a thread takes several — and a slow download never
+ * holds a thread an import could use.
+ */
+export type PoolKind = 'tasks' | 'streams';
+const pools = new Map<PoolKind, Piscina>();
+const KIND_OF: Record<TaskName, PoolKind> = { importBundle: 'tasks', parseJsonBody: 'tasks', exportBundle: 'streams' };
+
+/** Sets the pools' size; takes effect when a pool is (re)started. */
 export function configureWorkers(opts: WorkerPoolOptions): void {
   options = opts;
 }
 
-/** The pool, started on first use. Exposed for tests (e.g. to terminate a thread mid-task). */
-export function workerPool(): Piscina {
-  pool ??= new Piscina({
-    filename: WORKER_FILE,
-    minThreads: 0,
-    maxThreads: options.threads,
-    // Threads stay warm for a minute after the last heavy request, then go.
-    idleTimeout: 60_000,
-    maxQueue: options.maxQueue ?? 16 * options.threads,
-  });
+/** A pool, started on first use. Exposed for tests (e.g. to terminate a thread mid-task). */
+export function workerPool(kind: PoolKind = 'tasks'): Piscina {
+  let pool = pools.get(kind);
+  if (!pool) {
+    pool = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: 0,
+      maxThreads: options.threads,
+      concurrentTasksPerWorker: kind === 'streams' ? 4 : 1,
+      // Threads stay warm for a minute after the last heavy request, then go.
+      idleTimeout: 60_000,
+      maxQueue: options.maxQueue ?? 16 * options.threads,
+    });
+    pools.set(kind, pool);
+  }
   return pool;
 }
 
@@ -50,7 +63,7 @@ export class WorkerTaskBug extends Error {
 export async function runInWorker<T>(name: TaskName, input: unknown, transferList?: TransferListItem[]): Promise<T> {
   let result: TaskResult<T>;
   try {
-    result = (await workerPool().run(input, { name, transferList: transferList as never })) as TaskResult<T>;
+    result = (await workerPool(KIND_OF[name]).run(input, { name, transferList: transferList as never })) as TaskResult<T>;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     if (/queue is at limit/i.test(message)) {
@@ -68,9 +81,9 @@ export async function runInWorker<T>(name: TaskName, input: unknown, transferLis
   throw new GovcError(kind, code, message, details);
 }
 
-/** Stops the pool's threads (agent shutdown, end of tests). */
+/** Stops the pools' threads (agent shutdown, end of tests). */
 export async function closeWorkers(): Promise<void> {
-  const p = pool;
-  pool = undefined;
-  await p?.destroy();
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((p) => p.destroy()));
 }
