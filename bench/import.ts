@@ -32,7 +32,7 @@ async function importRound(url: string, pid: number, bundle: Buffer, count: numb
   let seconds = 0;
   const names: string[] = [];
   // The prober is a process of its own, so this process's work (sending the bodies) cannot delay it.
-  const { report } = await probeWhile(url, (async () => {
+  const { report } = await probeWhile(url, async () => {
     const t0 = performance.now();
     for (let i = 0; i < count; i++) {
       const name = `r${repoNo++}`;
@@ -44,7 +44,7 @@ async function importRound(url: string, pid: number, bundle: Buffer, count: numb
       objects = body.objects;
     }
     seconds = (performance.now() - t0) / 1000;
-  })());
+  }, { pid });
   const stallMs = report.maxMs;
   const cpuMs = ((cpuSeconds(pid) - cpu0) / count) * 1000;
   for (const name of names) await fetch(`${api}/repos/${name}`, { method: 'DELETE' });
