@@ -4,7 +4,8 @@
 import test from 'ava';
 import { Worker } from 'node:worker_threads';
 import { hashObject } from '../src/git/objects.js';
-import { Arena, ObjectStore, offerChunk, RECORD_HEADER } from '../src/store/object-store.js';
+import { Arena, offerChunk, RECORD_HEADER } from '../src/store/arena.js';
+import { ObjectStore } from '../src/store/object-store.js';
 import { SnapshotReader } from '../src/store/object-snapshot.js';
 
 const blob = (i: number) => Buffer.from(`object ${i} `.repeat(1 + (i % 7)));

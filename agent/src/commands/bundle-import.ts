@@ -6,7 +6,7 @@
 import { conflict } from '../errors.js';
 import type { BundleRef } from '../git/bundle.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import { batchObjects } from '../store/object-store.js';
+import { batchObjects } from '../store/record-batch.js';
 import type { RefUpdate, Repository } from '../store/repository.js';
 import type { ImportTaskInput, ImportTaskOutput } from '../workers/import-task.js';
 import { runInWorker } from '../workers/pool.js';

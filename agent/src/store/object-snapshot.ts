@@ -2,7 +2,8 @@
 // shared memory, but objects never change once stored and every slot's position is published atomically after its key
 // and record, so positions beyond the snapshot's count are simply not there. Nothing is copied.
 import type { GitObject, ObjectId, ObjectReader, ObjectType } from '../git/objects.js';
-import { RECORD_HEADER, TYPE_NAMES, hexKey, homeSlot, type StoreSnapshot } from './object-store.js';
+import { RECORD_HEADER, TYPE_NAMES } from './arena.js';
+import { hexKey, homeSlot, type StoreSnapshot } from './object-store.js';
 
 export class SnapshotReader implements ObjectReader {
   private readonly chunks: Buffer[];

@@ -8,20 +8,10 @@
 // goes on writing. A slot's position is published last, with an atomic store, after its key and record are written.
 import { writeHexId } from '../git/hex.js';
 import { GitObject, ObjectId, ObjectReader, ObjectType, hashObject } from '../git/objects.js';
+import { Arena, offeredChunk, RECORD_HEADER, sharedBuffer, TYPE_CODES, TYPE_NAMES } from './arena.js';
+import { BatchObject } from './record-batch.js';
 
-export const CHUNK_BYTES = 1 << 20;
-/** Objects at least this large get a chunk of their own, so a big blob never wastes the tail of a shared chunk. */
-export const DEDICATED_BYTES = CHUNK_BYTES >> 2;
-/** A record is type (1 byte), length (4, little-endian) and the object's bytes. */
-export const RECORD_HEADER = 5;
-export const TYPE_CODES: Readonly<Record<ObjectType, number>> = { commit: 1, tree: 2, blob: 3, tag: 4 };
-export const TYPE_NAMES: readonly ObjectType[] = ['commit', 'commit', 'tree', 'blob', 'tag'];
 const MIN_SLOTS = 64;
-
-/** Zeroed shared memory: what chunks and index arrays are made of. */
-export function sharedBuffer(bytes: number): Buffer<SharedArrayBuffer> {
-  return Buffer.from(new SharedArrayBuffer(bytes));
-}
 
 function sharedU32(length: number): Uint32Array<SharedArrayBuffer> {
   return new Uint32Array(new SharedArrayBuffer(length * 4));
@@ -39,119 +29,6 @@ export function hexKey(id: string): Buffer | undefined {
 /** The first slot to probe for the key at `at` in `bytes`. */
 export function homeSlot(bytes: Uint8Array, mask: number, at = 0): number {
   return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) & mask;
-}
-
-/** Records appended back to back in chunks; the store uses one, and so do workers building objects a store will adopt. */
-export class Arena {
-  readonly chunks: Buffer[] = [];
-  private tail: Buffer = Buffer.alloc(0);
-  private tailUsed = 0;
-  private tailIndex = 0;
-  /** Bytes of all chunks. */
-  bytes = 0;
-
-  /** Appends a record; returns its chunk (1-based index into `chunks`) and offset. */
-  append(type: ObjectType, data: Uint8Array): [number, number] {
-    const need = RECORD_HEADER + data.length;
-    let chunk: Buffer;
-    let index: number;
-    let offset: number;
-    if (need >= DEDICATED_BYTES) {
-      chunk = sharedBuffer(need);
-      index = this.chunks.push(chunk);
-      this.bytes += need;
-      offset = 0;
-    } else {
-      if (this.tailUsed + need > this.tail.length) {
-        // Small repositories start with a small chunk; chunks double up to CHUNK_BYTES.
-        const size = Math.min(CHUNK_BYTES, Math.max(4096, this.tail.length * 2, need));
-        this.tail = sharedBuffer(size);
-        this.tailUsed = 0;
-        this.tailIndex = this.chunks.push(this.tail);
-        this.bytes += size;
-      }
-      chunk = this.tail;
-      index = this.tailIndex;
-      offset = this.tailUsed;
-      this.tailUsed += need;
-    }
-    chunk[offset] = TYPE_CODES[type];
-    chunk.writeUInt32LE(data.length, offset + 1);
-    chunk.set(data, offset + RECORD_HEADER);
-    return [index, offset];
-  }
-
-  /** Takes over a chunk written elsewhere; returns its index. */
-  adopt(chunk: Buffer): number {
-    this.bytes += chunk.length;
-    return this.chunks.push(chunk);
-  }
-}
-
-/** Chunks written outside a store (by a worker) in its record format, which a store may index instead of copying. */
-const adoptable = new WeakMap<SharedArrayBuffer, Buffer>();
-
-/**
- * Lets stores index records of `chunk` in place: objects whose `data` is a view of one of its records are not copied.
- * Returns the chunk as a Buffer.
- */
-export function offerChunk(chunk: SharedArrayBuffer): Buffer {
-  let buf = adoptable.get(chunk);
-  if (buf === undefined) adoptable.set(chunk, (buf = Buffer.from(chunk)));
-  return buf;
-}
-
-/**
- * New objects a worker wrote as records in chunks a store may adopt (transferable as is): object i has id
- * `ids[40i, 40i+40)`, store type code `types[i]`, and its bytes at `offsets[i] + RECORD_HEADER` of `chunks[chunkOf[i]]`.
- */
-export interface RecordBatchData {
-  chunks: SharedArrayBuffer[];
-  ids: string;
-  /** The same ids in binary, 20 bytes each. */
-  keys: Uint8Array;
-  chunkOf: Uint32Array;
-  offsets: Uint32Array;
-  lengths: Uint32Array;
-  types: Uint8Array;
-}
-
-interface RecordBatch extends Omit<RecordBatchData, 'chunks'> {
-  chunks: Buffer[];
-}
-
-/**
- * One object of a batch. Its bytes are a view made on each use rather than kept: hundreds of thousands of retained Buffer
- * views would each survive the young generation, and copying them there stalls the event loop longer than they save.
- * A store takes it in place (putObject), without a copy, a hex decode or a view.
- */
-export class BatchObject {
-  readonly type: ObjectType;
-  constructor(
-    readonly batch: RecordBatch,
-    readonly index: number,
-  ) {
-    this.type = TYPE_NAMES[batch.types[index]];
-  }
-
-  /** Made on each use too: hundreds of thousands of retained strings would cost the young generation the same. */
-  get id(): ObjectId {
-    return this.batch.ids.slice(this.index * 40, this.index * 40 + 40);
-  }
-
-  get data(): Buffer {
-    const b = this.batch;
-    const start = b.offsets[this.index] + RECORD_HEADER;
-    return b.chunks[b.chunkOf[this.index]].subarray(start, start + b.lengths[this.index]);
-  }
-}
-
-/** A worker's batch as objects any store can take in place (its chunks are offered). */
-export function batchObjects(data: RecordBatchData): BatchObject[] {
-  const batch: RecordBatch = { ...data, chunks: data.chunks.map(offerChunk) };
-  const out: BatchObject[] = new Array(data.offsets.length);
-  for (let i = 0; i < out.length; i++) out[i] = new BatchObject(batch, i);
-  return out;
 }
 
 /** What a worker needs to read a store as it was at one moment (see object-snapshot.ts). Cloned by reference. */
@@ -316,7 +193,7 @@ export class ObjectStore implements ObjectReader {
   private adoptRecord(type: ObjectType, data: Buffer): [number, number] | undefined {
     const sab = data.buffer;
     if (!(sab instanceof SharedArrayBuffer)) return undefined;
-    const chunk = adoptable.get(sab);
+    const chunk = offeredChunk(sab);
     const off = data.byteOffset - RECORD_HEADER;
     if (chunk === undefined || off < 0) return undefined;
     const len = chunk[off + 1] | (chunk[off + 2] << 8) | (chunk[off + 3] << 16) | (chunk[off + 4] * 2 ** 24);

@@ -13,7 +13,9 @@ import { PackLimitError, readPack, readPackHeader } from '../git/pack-reader.js'
 import { refNameProblem } from '../git/refname.js';
 import { TreeLimitError, TreeShapes } from '../git/tree-shape.js';
 import type { Limits } from '../limits.js';
-import { Arena, RECORD_HEADER, TYPE_CODES, type RecordBatchData, type StoreSnapshot } from '../store/object-store.js';
+import { Arena, RECORD_HEADER, TYPE_CODES } from '../store/arena.js';
+import type { StoreSnapshot } from '../store/object-store.js';
+import type { RecordBatchData } from '../store/record-batch.js';
 import { SnapshotReader } from '../store/object-snapshot.js';
 import type { RefUpdate } from '../store/repository.js';
 

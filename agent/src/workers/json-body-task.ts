@@ -4,7 +4,7 @@
 // Schema validation stays on the main thread, on the parsed value, exactly as for small bodies.
 import { base64DecodedLength } from '../base64.js';
 import { hashObject, type ObjectId } from '../git/objects.js';
-import { RECORD_HEADER, TYPE_CODES } from '../store/object-store.js';
+import { RECORD_HEADER, TYPE_CODES } from '../store/arena.js';
 import { parseJsonBuffer } from './json-parse.js';
 
 /** File contents shorter than this are left to the main thread: preparing them costs more than it saves. */

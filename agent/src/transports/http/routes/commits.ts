@@ -4,7 +4,7 @@ import { invalid, tooLarge, unprocessable } from '../../../errors.js';
 import { base64DecodedLength } from '../../../base64.js';
 import { pathLimitProblem } from '../../../git/tree-shape.js';
 import type { Limits } from '../../../limits.js';
-import { offerChunk, RECORD_HEADER } from '../../../store/object-store.js';
+import { offerChunk, RECORD_HEADER } from '../../../store/arena.js';
 import { takePreparedContent } from '../json-offload.js';
 import { createCommit, FileWrite } from '../../../commands/commit.js';
 import { IdentityInput, toIdentity } from '../../../commands/identity.js';
