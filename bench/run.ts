@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   handover: (await import('./handover.js')).handoverBench,
   'json-body': (await import('./json-body.js')).jsonBodyBench,
   fsck: (await import('./fsck.js')).fsckBench,
+  import: (await import('./import.js')).importBench,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

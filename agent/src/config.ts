@@ -1,6 +1,8 @@
 // Agent configuration from environment variables. Defaults are the embedded, safe ones: loopback only, data under ./.data.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { DEFAULT_LIMITS, Limits } from './limits.js';
 
 export interface AgentConfig {
   http: { host: string; port: number };
@@ -9,6 +11,10 @@ export interface AgentConfig {
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** Largest request body accepted, in bytes (413 above it). */
   bodyLimit: number;
+  /** What one request may make the agent hold or walk (see limits.ts). */
+  limits: Limits;
+  /** Worker threads for heavy requests (imports, exports, large bodies). */
+  workerThreads: number;
   replication: ReplicationConfig;
 }
 
@@ -48,6 +54,26 @@ function parseBytes(value: string, name: string): number {
   const unit = (m[2] ?? '').toLowerCase();
   const mult = { '': 1, k: 1e3, m: 1e6, g: 1e9, ki: 1024, mi: 1024 ** 2, gi: 1024 ** 3 }[unit] ?? 1;
   return Number(m[1]) * mult;
+}
+
+function parseCount(value: string | undefined, fallback: number, name: string, min = 1): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d{1,12}$/.test(value) || Number(value) < min) throw new ConfigError(`${name} must be a whole number ≥ ${min}, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function loadLimits(env: NodeJS.ProcessEnv): Limits {
+  const bytes = (name: string, fallback: number) => {
+    const value = env[name];
+    return value ? parseBytes(value, name) : fallback;
+  };
+  return {
+    maxObjectBytes: bytes('GOVC_MAX_OBJECT_BYTES', DEFAULT_LIMITS.maxObjectBytes),
+    maxImportBytes: bytes('GOVC_MAX_IMPORT_BYTES', DEFAULT_LIMITS.maxImportBytes),
+    maxImportObjects: parseCount(env.GOVC_MAX_IMPORT_OBJECTS, DEFAULT_LIMITS.maxImportObjects, 'GOVC_MAX_IMPORT_OBJECTS'),
+    maxTreeDepth: parseCount(env.GOVC_MAX_TREE_DEPTH, DEFAULT_LIMITS.maxTreeDepth, 'GOVC_MAX_TREE_DEPTH'),
+    maxPathBytes: parseCount(env.GOVC_MAX_PATH_BYTES, DEFAULT_LIMITS.maxPathBytes, 'GOVC_MAX_PATH_BYTES'),
+  };
 }
 
 function parseMs(value: string | undefined, fallback: number, name: string): number {
@@ -98,6 +124,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     dataDir: env.GOVC_DATA_DIR === undefined ? resolve('.data') : env.GOVC_DATA_DIR === '' ? '' : resolve(env.GOVC_DATA_DIR),
     logLevel: logLevel as AgentConfig['logLevel'],
     bodyLimit: parseBytes(env.GOVC_BODY_LIMIT ?? '64MiB', 'GOVC_BODY_LIMIT'),
+    limits: loadLimits(env),
+    workerThreads: parseCount(env.GOVC_WORKER_THREADS, Math.max(2, Math.min(4, availableParallelism() - 1)), 'GOVC_WORKER_THREADS'),
     replication: loadReplication(env, httpAddr),
   };
 }

@@ -8,6 +8,7 @@ import { LocalDiskPersistence } from './persistence/local-disk.js';
 import { ReplicationNode, createReplicationNode } from './start-replication.js';
 import { RepositoryStore } from './store/repository-store.js';
 import { createHttpServer } from './transports/http/server.js';
+import { closeWorkers, configureWorkers } from './workers/pool.js';
 
 async function main(): Promise<void> {
   let config;
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.logLevel);
+  configureWorkers({ threads: config.workerThreads });
   const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const store = new RepositoryStore();
   let ready = false;
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
   let draining = false;
   const isReady = () => ready && !draining;
   const app = await createHttpServer({
-    store, log, bodyLimit: config.bodyLimit, isReady, version,
+    store, log, bodyLimit: config.bodyLimit, limits: config.limits, isReady, version,
     replication: replication && { manager: replication.manager, rate: replication.rate },
   });
   await app.listen({ host: config.http.host, port: config.http.port });
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     log.info('stopping', { signal });
     await replication?.close();
     await app.close();
+    await closeWorkers();
     persistence?.close();
     flushLogs();
     process.exit(0);

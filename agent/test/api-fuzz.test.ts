@@ -12,7 +12,8 @@ import type { FastifyInstance } from 'fastify';
 import { createLogger } from '../src/logger.js';
 import { RepositoryStore } from '../src/store/repository-store.js';
 import { createHttpServer } from '../src/transports/http/server.js';
-import { exportBundle } from '../src/commands/bundle.js';
+import { writeBundle } from '../src/git/bundle.js';
+import type { Repository } from '../src/store/repository.js';
 import { BROKEN_FIXTURES, FIXTURES, FixtureBuilder } from './helpers/fuzz-fixtures.js';
 import { fuzzRequest, FuzzRequest, OpenApiPaths, Vocabulary } from './helpers/fuzz-requests.js';
 
@@ -53,8 +54,16 @@ function vocabulary({ store, fixtures }: Target): Vocabulary {
   return {
     repos: [...names, 'nope', names[0].toUpperCase(), 'a'.repeat(101)],
     refs: [...refs], paths: [...paths], shas: [...shas],
-    bundles: names.filter((n) => n !== 'broken').map((n) => exportBundle(store.get(n))),
+    bundles: names.filter((n) => n !== 'broken').map((n) => bundleOf(store.get(n))),
   };
+}
+
+/** A bundle of every ref and object of `repo` (HEAD first), built here: the agent's own export streams from a worker. */
+function bundleOf(repo: Repository): Buffer {
+  const refs = repo.listRefs().map(([name, id]) => ({ name, id }));
+  const head = repo.getRef(repo.headRef);
+  if (head) refs.unshift({ name: 'HEAD', id: head });
+  return writeBundle(refs, repo.objects.objects(), repo.objects.size);
 }
 
 /** What a refused request must not change, for every repository. */

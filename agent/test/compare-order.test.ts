@@ -10,8 +10,9 @@ import { type ObjectId, type ObjectType } from '../src/git/objects.js';
 import { AUTHOR, startAgent } from './helpers/agent.js';
 import { catAllObjects, git, gitText, makeTempDir, prng, removeTempDir } from './helpers/git-cli.js';
 import { ObjectRepo } from './helpers/object-repo.js';
+import { EXPRESS_BUNDLE } from './helpers/corpus.js';
 
-const CORPUS = '/work/shared/corpus/express.bundle';
+const CORPUS = EXPRESS_BUNDLE;
 
 function gitRevList(dir: string, include: ObjectId, exclude: ObjectId): ObjectId[] {
   const r = spawnSync('git', ['rev-list', include, `^${exclude}`], { cwd: dir });

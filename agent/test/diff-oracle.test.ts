@@ -15,8 +15,9 @@ import { Repository } from '../src/store/repository.js';
 import { catAllObjects, git, gitText, makeTempDir, removeTempDir } from './helpers/git-cli.js';
 import { generator } from './helpers/history-gen.js';
 import { ObjectRepo } from './helpers/object-repo.js';
+import { EXPRESS_BUNDLE } from './helpers/corpus.js';
 
-const CORPUS = '/work/shared/corpus/express.bundle';
+const CORPUS = EXPRESS_BUNDLE;
 
 const line = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('\n', '\n', '}\n', '{\n', '  }\n', 'return;\n', '\tx++;\n', '    if (y) {\n', '        z();\n', '    }\n', '// note\n', '\t\n', '  \n') },

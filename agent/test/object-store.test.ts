@@ -30,3 +30,21 @@ test('ids that are not 40 hex digits, or absent ones, find nothing and change no
   t.is(store.size, 1);
   t.true(store.has(id));
 });
+
+test('idFold is the XOR of every id, whatever the order objects arrived in (anti-entropy compares it)', (t) => {
+  const a = new ObjectStore();
+  const b = new ObjectStore();
+  const blobs = Array.from({ length: 3000 }, (_, i) => Buffer.from(`fold ${i}`));
+  for (const x of blobs) a.put('blob', x);
+  for (const x of [...blobs].reverse()) b.put('blob', x);
+  b.put('blob', blobs[7]); // a duplicate changes nothing
+  const expected = Buffer.alloc(20);
+  for (const x of blobs) {
+    const id = Buffer.from(hashObject('blob', x), 'hex');
+    for (let i = 0; i < 20; i++) expected[i] ^= id[i];
+  }
+  t.true(a.idFold.equals(expected));
+  t.true(b.idFold.equals(expected));
+  a.put('blob', Buffer.from('one more'));
+  t.false(a.idFold.equals(expected));
+});

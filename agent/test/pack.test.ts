@@ -6,7 +6,7 @@ import { deflateSync } from 'node:zlib';
 import { applyDelta } from '../src/git/delta.js';
 import { GitFormatError, hashObject, type GitObject, type ObjectReader } from '../src/git/objects.js';
 import { readPack, type PackedObject } from '../src/git/pack-reader.js';
-import { encodeEntryHeader, writePack } from '../src/git/pack-writer.js';
+import { encodeEntryHeader, PackEncoder, writePack } from '../src/git/pack-writer.js';
 import { catAllObjects, git, gitText, makeSampleRepo, makeTempDir, makeTempRepo, pseudoRandomBytes, removeTempDir } from './helpers/git-cli.js';
 
 // ---------------------------------------------------------------- helpers
@@ -558,4 +558,31 @@ test('applyDelta: matches git on real deltas (via readPack of a REF_DELTA pack)'
   const pack = git(['pack-objects', '--no-reuse-delta', '--window=50', '--depth=10', '--stdout'], { cwd: repo, input: list });
   const all = catAllObjects(repo);
   for (const o of readPack(pack)) t.true(all.get(o.id)!.data.equals(o.data));
+});
+
+test('PackEncoder: the same bytes as writePack, however small the pieces', (t) => {
+  const objects: GitObject[] = [
+    { type: 'blob', data: Buffer.from('hello\n') },
+    { type: 'blob', data: pseudoRandomBytes(5000, 3) },
+    { type: 'tree', data: Buffer.alloc(0) },
+    { type: 'commit', data: Buffer.from('tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 0 +0000\ncommitter A <a@x> 0 +0000\n\nm\n') },
+  ];
+  const whole = writePack(objects);
+  for (const pieceBytes of [1, 7, 100, 1 << 20]) {
+    const encoder = new PackEncoder(objects.length, pieceBytes);
+    const pieces: Buffer[] = [];
+    for (const o of objects) {
+      encoder.add(o);
+      pieces.push(...encoder.take());
+    }
+    pieces.push(...encoder.finish());
+    t.true(Buffer.concat(pieces).equals(whole), `pieces of ${pieceBytes}`);
+    // full pieces, then the last partial one, then the 20-byte trailer
+    t.true(pieces.slice(0, -2).every((p) => p.length === pieceBytes), `pieces of ${pieceBytes}`);
+    t.is(pieces[pieces.length - 1].length, 20);
+  }
+  const short = new PackEncoder(2);
+  short.add(objects[0]);
+  t.throws(() => short.finish(), { instanceOf: RangeError });
+  t.throws(() => new PackEncoder(0).add(objects[0]), { instanceOf: RangeError });
 });

@@ -96,8 +96,8 @@ export function parseBundle(buf: Buffer): Bundle {
   return { version, refs, prerequisites, pack };
 }
 
-/** Writes a v2 bundle with the given refs (no prerequisites) and a pack of the given objects. */
-export function writeBundle(refs: BundleRef[], objects: Iterable<GitObject>, count?: number): Buffer {
+/** The header of a v2 bundle with the given refs and no prerequisites, up to and including the blank line. */
+export function bundleHeader(refs: BundleRef[]): Buffer {
   let header = '# v2 git bundle\n';
   for (const r of refs) {
     if (!isObjectId(r.id)) throw new GitFormatError(`invalid object id for bundle ref ${printable(r.name)}: ${printable(r.id)}`);
@@ -105,5 +105,10 @@ export function writeBundle(refs: BundleRef[], objects: Iterable<GitObject>, cou
     header += `${r.id} ${r.name}\n`;
   }
   header += '\n';
-  return Buffer.concat([Buffer.from(header, 'utf8'), writePack(objects, count)]);
+  return Buffer.from(header, 'utf8');
+}
+
+/** Writes a v2 bundle with the given refs (no prerequisites) and a pack of the given objects. */
+export function writeBundle(refs: BundleRef[], objects: Iterable<GitObject>, count?: number): Buffer {
+  return Buffer.concat([bundleHeader(refs), writePack(objects, count)]);
 }

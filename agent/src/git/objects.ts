@@ -43,7 +43,22 @@ function writeHeader(out: Buffer, type: ObjectType, size: number): number {
   return at;
 }
 
+/**
+ * Ids of large objects hashed elsewhere (a worker thread) from these very buffers, so the main thread does not hash tens
+ * of MiB again. Keyed by the buffer object: only code that made the buffer and will not change it may record one.
+ */
+const knownIds = new WeakMap<Uint8Array, { type: ObjectType; id: ObjectId }>();
+
+/** Records that `data` (never to be modified) hashes to `id` as an object of `type`. */
+export function rememberObjectId(type: ObjectType, data: Buffer, id: ObjectId): void {
+  if (data.length > ONE_SHOT_MAX) knownIds.set(data, { type, id });
+}
+
 export function hashObject(type: ObjectType, data: Buffer): ObjectId {
+  if (data.length > ONE_SHOT_MAX) {
+    const known = knownIds.get(data);
+    if (known !== undefined && known.type === type) return known.id;
+  }
   const at = writeHeader(scratch, type, data.length);
   if (data.length > ONE_SHOT_MAX) return createHash('sha1').update(scratch.subarray(0, at)).update(data).digest('hex');
   // crypto.hash is one native call, where createHash().update().update().digest() is four and an object.

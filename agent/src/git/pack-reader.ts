@@ -51,8 +51,24 @@ interface Entry {
 export interface ReadPackLimits {
   /** Largest single object or delta accepted, in bytes. Default 4 GiB (or the platform's Buffer limit if lower). */
   maxObjectSize?: number;
-  /** Largest total size of all objects in the pack, in bytes. Default 8 GiB. */
+  /** Largest total of everything the pack inflates to (objects, delta payloads and delta results), in bytes. Default 8 GiB. */
   maxTotalSize?: number;
+  /** Most entries the pack may hold. Default: no limit beyond what its bytes can hold. */
+  maxObjects?: number;
+}
+
+/**
+ * A pack over one of the limits: `object` (one object or delta too large), `total` (the pack inflates to too much) or
+ * `count` (too many objects). Always thrown before the bytes over the limit are allocated.
+ */
+export class PackLimitError extends GitFormatError {
+  override name = 'PackLimitError';
+  constructor(
+    readonly limit: 'object' | 'total' | 'count',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export const DEFAULT_MAX_OBJECT_SIZE = Math.min(MAX_OBJECT_SIZE, 2 ** 32);
@@ -106,6 +122,28 @@ function inflateEntry(pack: Buffer, pos: number, end: number, size: number, offs
   return { data: result.buffer, next: pos + result.engine.bytesWritten };
 }
 
+/**
+ * The result size a delta's header declares (base size varint, then result size varint), or 0 when the header is
+ * truncated (applyDelta reports that). Sizes past 2^53 come back as Infinity.
+ */
+function declaredResultSize(delta: Buffer): number {
+  let pos = 0;
+  for (let field = 0; field < 2; field++) {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= delta.length) return 0;
+      const c = delta[pos++];
+      value += (c & 0x7f) * scale;
+      if ((c & 0x80) === 0) break;
+      scale *= 128;
+      if (scale > 2 ** 53) return Infinity;
+    }
+    if (field === 1) return value;
+  }
+  return 0;
+}
+
 /** Splits a pack into its entries, inflating each; does not resolve deltas. */
 function scanEntries(pack: Buffer, count: number, maxObjectSize: number, maxTotalSize: number): { entries: Entry[]; inflated: number } {
   const end = pack.length - PACK_TRAILER_SIZE;
@@ -128,14 +166,14 @@ function scanEntries(pack: Buffer, count: number, maxObjectSize: number, maxTota
       c = pack[pos++];
       size += (c & 0x7f) * scale;
       scale *= 128;
-      if (size > MAX_OBJECT_SIZE) throw new GitFormatError(`object at offset ${offset} declares an impossible size`);
+      if (size > MAX_OBJECT_SIZE) throw new PackLimitError('object', `object at offset ${offset} declares an impossible size`);
     }
     if (size > maxObjectSize) {
-      throw new GitFormatError(`object at offset ${offset} declares ${size} bytes, over the object size limit of ${maxObjectSize}`);
+      throw new PackLimitError('object', `object at offset ${offset} declares ${size} bytes, over the object size limit of ${maxObjectSize}`);
     }
     // Checked before inflating: honest headers with highly compressible data are a zip bomb too.
     inflated += size;
-    if (inflated > maxTotalSize) throw new GitFormatError(`pack expands to more than the limit of ${maxTotalSize} bytes`);
+    if (inflated > maxTotalSize) throw new PackLimitError('total', `pack expands to more than the limit of ${maxTotalSize} bytes`);
 
     let baseIndex = -1;
     let baseId: ObjectId | undefined;
@@ -186,8 +224,23 @@ export function readPack(pack: Buffer, external?: ObjectReader, limits: ReadPack
   const maxObjectSize = limits.maxObjectSize ?? DEFAULT_MAX_OBJECT_SIZE;
   const maxTotalSize = limits.maxTotalSize ?? DEFAULT_MAX_TOTAL_SIZE;
   const { count } = readPackHeader(pack);
+  if (limits.maxObjects !== undefined && count > limits.maxObjects) {
+    throw new PackLimitError('count', `pack holds ${count} objects, over the limit of ${limits.maxObjects}`);
+  }
   verifyPackChecksum(pack);
   const { entries, inflated } = scanEntries(pack, count, maxObjectSize, maxTotalSize);
+  // Every delta's result size is in its header: a pack of tiny deltas describing huge objects (a delta bomb) is refused
+  // here, before a single result is allocated, rather than once the results have piled up to the limit.
+  let declared = inflated;
+  for (const e of entries) {
+    if (e.code !== OBJ_OFS_DELTA && e.code !== OBJ_REF_DELTA) continue;
+    const size = declaredResultSize(e.payload as Buffer);
+    if (size > maxObjectSize) {
+      throw new PackLimitError('object', `delta at offset ${e.offset}: result of ${size} bytes is over the object size limit of ${maxObjectSize}`);
+    }
+    declared += size;
+    if (declared > maxTotalSize) throw new PackLimitError('total', `pack expands to more than the limit of ${maxTotalSize} bytes`);
+  }
   const results: (PackedObject | undefined)[] = new Array(entries.length);
 
   // Deltas wait on their base: OFS by entry index, REF by object id. Resolution runs from each resolved object
@@ -200,9 +253,9 @@ export function readPack(pack: Buffer, external?: ObjectReader, limits: ReadPack
   // Everything inflated so far (objects and delta payloads) plus every delta result counts against maxTotalSize.
   let totalSize = inflated;
   const account = (size: number) => {
-    if (size > maxObjectSize) throw new GitFormatError(`result of ${size} bytes is over the object size limit of ${maxObjectSize}`);
+    if (size > maxObjectSize) throw new PackLimitError('object', `result of ${size} bytes is over the object size limit of ${maxObjectSize}`);
     totalSize += size;
-    if (totalSize > maxTotalSize) throw new GitFormatError(`pack expands to more than the limit of ${maxTotalSize} bytes`);
+    if (totalSize > maxTotalSize) throw new PackLimitError('total', `pack expands to more than the limit of ${maxTotalSize} bytes`);
   };
 
   const wait = <K>(map: Map<K, number[]>, key: K, i: number) => {
@@ -224,6 +277,7 @@ export function readPack(pack: Buffer, external?: ObjectReader, limits: ReadPack
       account(deltaSizes(e.payload as Buffer).resultSize);
       data = applyDelta(base, e.payload as Buffer);
     } catch (err) {
+      if (err instanceof PackLimitError) throw new PackLimitError(err.limit, `delta at offset ${e.offset}: ${err.message}`);
       if (err instanceof GitFormatError) throw new GitFormatError(`delta at offset ${e.offset}: ${err.message}`);
       throw err;
     }

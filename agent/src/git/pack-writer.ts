@@ -106,3 +106,71 @@ export function writePack(objects: Iterable<GitObject>, count?: number): Buffer 
   out.append(digest);
   return out.result();
 }
+
+/**
+ * The same pack as writePack, produced in pieces of about `pieceBytes` for streaming: `add` each object, `take` the
+ * pieces completed so far, `finish` for the last piece with the trailing SHA-1. Memory held is one piece plus one
+ * object's compressed bytes, whatever the pack's size.
+ */
+export class PackEncoder {
+  private readonly hash = createHash('sha1');
+  private piece: Buffer;
+  private used = 0;
+  private ready: Buffer[] = [];
+  private added = 0;
+
+  constructor(
+    private readonly count: number,
+    private readonly pieceBytes = 1 << 20,
+  ) {
+    if (!Number.isInteger(count) || count < 0 || count > MAX_PACK_OBJECTS) throw new RangeError(`invalid object count ${count}`);
+    this.piece = Buffer.allocUnsafe(pieceBytes);
+    const header = Buffer.alloc(12);
+    header.write(PACK_SIGNATURE, 0, 'latin1');
+    header.writeUInt32BE(2, 4);
+    header.writeUInt32BE(count, 8);
+    this.write(header);
+  }
+
+  add(obj: GitObject): void {
+    if (++this.added > this.count) throw new RangeError(`PackEncoder: more objects than the declared count ${this.count}`);
+    const code = CODE_BY_TYPE[obj.type];
+    if (code === undefined) throw new GitFormatError(`cannot pack object of type ${JSON.stringify(obj.type)}`);
+    this.write(encodeEntryHeader(code, obj.data.length));
+    this.write(deflateObject(obj.data));
+  }
+
+  /** Pieces completed since the last call. */
+  take(): Buffer[] {
+    const out = this.ready;
+    this.ready = [];
+    return out;
+  }
+
+  /** The remaining pieces, the last one ending with the pack's SHA-1. */
+  finish(): Buffer[] {
+    if (this.added !== this.count) throw new RangeError(`PackEncoder: declared ${this.count} objects but got ${this.added}`);
+    this.flush();
+    this.ready.push(this.hash.digest());
+    return this.take();
+  }
+
+  private write(bytes: Buffer): void {
+    let at = 0;
+    while (at < bytes.length) {
+      const n = bytes.copy(this.piece, this.used, at);
+      this.used += n;
+      at += n;
+      if (this.used === this.piece.length) this.flush();
+    }
+  }
+
+  private flush(): void {
+    if (this.used === 0) return;
+    const done = this.piece.subarray(0, this.used);
+    this.hash.update(done);
+    this.ready.push(done);
+    this.piece = Buffer.allocUnsafe(this.pieceBytes);
+    this.used = 0;
+  }
+}

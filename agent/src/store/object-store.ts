@@ -1,39 +1,69 @@
 // A repository's object database held in memory. Objects live back to back in large arena chunks and are found through an
 // open-addressing hash table keyed by the binary SHA-1, so the memory held stays close to the raw bytes of the objects
 // (a Map of Buffers costs ~150 bytes per object, which dominates for small trees and commits).
+//
+// Chunks and index live in SharedArrayBuffers so worker threads can read the store without a copy (snapshot()): objects
+// are immutable and the store append-only, and every object gets the next position in an insertion log, so a worker
+// handed the arrays and the object count of one moment sees exactly the objects stored up to it, however the main thread
+// goes on writing. A slot's position is published last, with an atomic store, after its key and record are written.
 import { writeHexId } from '../git/hex.js';
 import { GitObject, ObjectId, ObjectReader, ObjectType, hashObject } from '../git/objects.js';
+import { Arena, offeredChunk, RECORD_HEADER, sharedBuffer, TYPE_CODES, TYPE_NAMES } from './arena.js';
+import { BatchObject } from './record-batch.js';
 
-const CHUNK_BYTES = 1 << 20;
-/** Objects at least this large get a chunk of their own, so a big blob never wastes the tail of a shared chunk. */
-const DEDICATED_BYTES = CHUNK_BYTES >> 2;
-const RECORD_HEADER = 5; // type (1) + length (4)
-const TYPE_CODES: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
-const TYPE_NAMES: ObjectType[] = ['commit', 'commit', 'tree', 'blob', 'tag'];
 const MIN_SLOTS = 64;
+
+function sharedU32(length: number): Uint32Array<SharedArrayBuffer> {
+  return new Uint32Array(new SharedArrayBuffer(length * 4));
+}
 
 // Hex ids decode into one scratch key: lookups are the hot path of every read, and Buffer.from(hex) is a call into C++
 // plus an allocation. The scratch is consumed before the next decode (find and insert use it at once).
 const scratchKey = Buffer.alloc(20);
 
 /** The binary key of a 40-digit hex id in the shared scratch buffer, or undefined when `id` is not one. */
-function hexKey(id: string): Buffer | undefined {
+export function hexKey(id: string): Buffer | undefined {
   return writeHexId(id, scratchKey, 0) ? scratchKey : undefined;
 }
 
+/** The first slot to probe for the key at `at` in `bytes`. */
+export function homeSlot(bytes: Uint8Array, mask: number, at = 0): number {
+  return (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) & mask;
+}
+
+/** What a worker needs to read a store as it was at one moment (see object-snapshot.ts). Cloned by reference. */
+export interface StoreSnapshot {
+  chunks: SharedArrayBuffer[];
+  /** 20 bytes per slot. */
+  keys: SharedArrayBuffer;
+  /** u32 per slot: 1-based position in the insertion log, 0 = empty. */
+  posOf: SharedArrayBuffer;
+  /** u32 per position: 1-based chunk. */
+  chunkAt: SharedArrayBuffer;
+  /** u32 per position: offset of the record in its chunk. */
+  offsetAt: SharedArrayBuffer;
+  slots: number;
+  /** Objects in the snapshot: positions 1..count. */
+  count: number;
+  /** Sum of their sizes. */
+  objectBytes: number;
+}
+
 export class ObjectStore implements ObjectReader {
-  private chunks: Buffer[] = [];
-  private tail: Buffer = Buffer.alloc(0);
-  private tailUsed = 0;
-  private tailIndex = 0;
+  private readonly arena = new Arena();
   private slots = 0;
   private count = 0;
-  // Slot i holds key bytes [i*20, i*20+20) and location chunk (1-based; 0 = empty) and offset.
-  private keys = Buffer.alloc(0);
-  private chunkOf = new Uint32Array(0);
-  private offsetOf = new Uint32Array(0);
+  // Slot i holds key bytes [i*20, i*20+20) and the object's 1-based position (0 = empty).
+  private keys = sharedBuffer(0);
+  private posOf = sharedU32(0);
+  // Position p (0-based) holds the record's chunk (1-based) and offset.
+  private chunkAt = sharedU32(MIN_SLOTS);
+  private offsetAt = sharedU32(MIN_SLOTS);
   private rawBytes = 0;
-  private arenaBytes = 0;
+  /** XOR of every id stored, kept as objects arrive (anti-entropy compares it instead of walking every id). */
+  private readonly fold = Buffer.alloc(20);
+  /** Offered chunks already taken over, with their index in the arena. */
+  private adopted = new WeakMap<SharedArrayBuffer, number>();
 
   constructor() {
     this.resize(MIN_SLOTS);
@@ -48,9 +78,14 @@ export class ObjectStore implements ObjectReader {
     return this.rawBytes;
   }
 
+  /** The XOR of all object ids (20 bytes): order-independent, so two stores with the same objects agree. A copy. */
+  get idFold(): Buffer {
+    return Buffer.from(this.fold);
+  }
+
   /** Bytes this store holds: arena chunks plus the index. */
   get memoryBytes(): number {
-    return this.arenaBytes + this.keys.length + this.chunkOf.byteLength + this.offsetOf.byteLength;
+    return this.arena.bytes + this.keys.length + this.posOf.byteLength + this.chunkAt.byteLength + this.offsetAt.byteLength;
   }
 
   has(id: ObjectId): boolean {
@@ -62,11 +97,7 @@ export class ObjectStore implements ObjectReader {
     const key = hexKey(id);
     const slot = key === undefined ? -1 : this.find(key);
     if (slot < 0) return undefined;
-    const chunk = this.chunks[this.chunkOf[slot] - 1];
-    const off = this.offsetOf[slot];
-    const len = chunk.readUInt32LE(off + 1);
-    // A view, not a copy: objects are immutable once stored.
-    return { type: TYPE_NAMES[chunk[off]], data: chunk.subarray(off + RECORD_HEADER, off + RECORD_HEADER + len) };
+    return this.recordAt(this.posOf[slot] - 1);
   }
 
   /** Stores an object and returns its id; storing an object that is already present is a no-op. */
@@ -82,10 +113,44 @@ export class ObjectStore implements ObjectReader {
     if (key === undefined) throw new Error(`not an object id: ${id}`);
     if (this.find(key) >= 0) return;
     if ((this.count + 1) * 10 > this.slots * 7) this.resize(this.slots * 2);
-    const [chunk, offset] = this.append(type, data);
-    this.insert(key, chunk, offset);
+    const [chunk, offset] = this.adoptRecord(type, data) ?? this.arena.append(type, data);
+    this.record(key, 0, chunk, offset, data.length);
+  }
+
+  /** Logs and indexes a record already in the arena under the key at `at` in `keys` (not yet present). */
+  private record(keys: Uint8Array, at: number, chunk: number, offset: number, length: number): void {
+    const pos = this.count;
+    if (pos === this.chunkAt.length) this.growLog();
+    this.chunkAt[pos] = chunk;
+    this.offsetAt[pos] = offset;
+    this.insert(keys, at, pos + 1);
+    for (let j = 0; j < 20; j++) this.fold[j] ^= keys[at + j];
     this.count++;
-    this.rawBytes += data.length;
+    this.rawBytes += length;
+  }
+
+  /** Grows the index once for `more` objects to come, instead of doubling (and rehashing) repeatedly on the way. */
+  reserve(more: number): void {
+    let slots = this.slots;
+    while ((this.count + more) * 10 > slots * 7) slots *= 2;
+    if (slots !== this.slots) this.resize(slots);
+  }
+
+  /** Stores an object with its id: a BatchObject is indexed where it lies, anything else goes through putWithId. */
+  putObject(o: GitObject & { id: ObjectId }): void {
+    if (!(o instanceof BatchObject)) return this.putWithId(o.id, o.type, o.data);
+    const { batch, index } = o;
+    const at = index * 20;
+    if (this.find(batch.keys, at) >= 0) return;
+    if ((this.count + 1) * 10 > this.slots * 7) this.resize(this.slots * 2);
+    const chunk = batch.chunks[batch.chunkOf[index]];
+    const sab = chunk.buffer as SharedArrayBuffer;
+    let chunkIndex = this.adopted.get(sab);
+    if (chunkIndex === undefined) {
+      chunkIndex = this.arena.adopt(chunk);
+      this.adopted.set(sab, chunkIndex);
+    }
+    this.record(batch.keys, at, chunkIndex, batch.offsets[index], batch.lengths[index]);
   }
 
   /**
@@ -109,7 +174,7 @@ export class ObjectStore implements ObjectReader {
     const out: ObjectId[] = [];
     let sub = 0;
     do {
-      for (let i = (fixed | sub) >>> 0; this.chunkOf[i] !== 0 && !seen.has(i); i = (i + 1) & mask) {
+      for (let i = (fixed | sub) >>> 0; this.posOf[i] !== 0 && !seen.has(i); i = (i + 1) & mask) {
         seen.add(i);
         const id = this.keys.toString('hex', i * 20, i * 20 + 20);
         if (id.startsWith(prefix)) {
@@ -124,83 +189,103 @@ export class ObjectStore implements ObjectReader {
 
   *ids(): IterableIterator<ObjectId> {
     for (let i = 0; i < this.slots; i++) {
-      if (this.chunkOf[i] !== 0) yield this.keys.toString('hex', i * 20, i * 20 + 20);
+      if (this.posOf[i] !== 0) yield this.keys.toString('hex', i * 20, i * 20 + 20);
     }
   }
 
   *objects(): IterableIterator<GitObject & { id: ObjectId }> {
-    for (const id of this.ids()) {
-      const o = this.readObject(id)!;
-      yield { id, type: o.type, data: o.data };
+    for (let i = 0; i < this.slots; i++) {
+      if (this.posOf[i] === 0) continue;
+      const o = this.recordAt(this.posOf[i] - 1);
+      yield { id: this.keys.toString('hex', i * 20, i * 20 + 20), type: o.type, data: o.data };
     }
   }
 
-  private append(type: ObjectType, data: Buffer): [number, number] {
-    const need = RECORD_HEADER + data.length;
-    let chunk: Buffer;
-    let index: number;
-    let offset: number;
-    if (need >= DEDICATED_BYTES) {
-      chunk = Buffer.allocUnsafeSlow(need);
-      index = this.chunks.push(chunk);
-      this.arenaBytes += need;
-      offset = 0;
-    } else {
-      if (this.tailUsed + need > this.tail.length) {
-        // Small repositories start with a small chunk; chunks double up to CHUNK_BYTES.
-        const size = Math.min(CHUNK_BYTES, Math.max(4096, this.tail.length * 2, need));
-        this.tail = Buffer.allocUnsafeSlow(size);
-        this.tailUsed = 0;
-        this.tailIndex = this.chunks.push(this.tail);
-        this.arenaBytes += size;
-      }
-      chunk = this.tail;
-      index = this.tailIndex;
-      offset = this.tailUsed;
-      this.tailUsed += need;
-    }
-    chunk[offset] = TYPE_CODES[type];
-    chunk.writeUInt32LE(data.length, offset + 1);
-    data.copy(chunk, offset + RECORD_HEADER);
-    return [index, offset];
+  /** The store as it is now, for a worker to read while this thread goes on writing (see object-snapshot.ts). */
+  snapshot(): StoreSnapshot {
+    return {
+      chunks: this.arena.chunks.map((c) => c.buffer as SharedArrayBuffer),
+      keys: this.keys.buffer,
+      posOf: this.posOf.buffer,
+      chunkAt: this.chunkAt.buffer,
+      offsetAt: this.offsetAt.buffer,
+      slots: this.slots,
+      count: this.count,
+      objectBytes: this.rawBytes,
+    };
   }
 
-  private find(key: Buffer): number {
+  private recordAt(pos: number): GitObject {
+    const chunk = this.arena.chunks[this.chunkAt[pos] - 1];
+    const off = this.offsetAt[pos];
+    const len = chunk.readUInt32LE(off + 1);
+    // A view, not a copy: objects are immutable once stored.
+    return { type: TYPE_NAMES[chunk[off]], data: chunk.subarray(off + RECORD_HEADER, off + RECORD_HEADER + len) };
+  }
+
+  /** When `data` is the body of a record in an offered chunk, that record's location (taking the chunk over once). */
+  private adoptRecord(type: ObjectType, data: Buffer): [number, number] | undefined {
+    const sab = data.buffer;
+    if (!(sab instanceof SharedArrayBuffer)) return undefined;
+    const chunk = offeredChunk(sab);
+    const off = data.byteOffset - RECORD_HEADER;
+    if (chunk === undefined || off < 0) return undefined;
+    const len = chunk[off + 1] | (chunk[off + 2] << 8) | (chunk[off + 3] << 16) | (chunk[off + 4] * 2 ** 24);
+    if (chunk[off] !== TYPE_CODES[type] || len !== data.length) return undefined;
+    let index = this.adopted.get(sab);
+    if (index === undefined) {
+      index = this.arena.adopt(chunk);
+      this.adopted.set(sab, index);
+    }
+    return [index, off];
+  }
+
+  /** The slot of the key at `at` in `bytes`, or -1. */
+  private find(bytes: Uint8Array, at = 0): number {
     const mask = this.slots - 1;
-    let i = (key[0] | (key[1] << 8) | (key[2] << 16) | (key[3] << 24)) & mask;
+    let i = homeSlot(bytes, mask, at);
     for (;;) {
-      if (this.chunkOf[i] === 0) return -1;
-      if (this.keyEquals(i, key)) return i;
+      if (this.posOf[i] === 0) return -1;
+      if (this.keyEquals(i, bytes, at)) return i;
       i = (i + 1) & mask;
     }
   }
 
-  private keyEquals(slot: number, key: Buffer): boolean {
+  private keyEquals(slot: number, bytes: Uint8Array, at: number): boolean {
     const base = slot * 20;
-    for (let j = 19; j >= 0; j--) if (this.keys[base + j] !== key[j]) return false;
+    for (let j = 19; j >= 0; j--) if (this.keys[base + j] !== bytes[at + j]) return false;
     return true;
   }
 
-  private insert(key: Buffer, chunk: number, offset: number): void {
+  private insert(bytes: Uint8Array, at: number, pos: number): void {
     const mask = this.slots - 1;
-    let i = (key[0] | (key[1] << 8) | (key[2] << 16) | (key[3] << 24)) & mask;
-    while (this.chunkOf[i] !== 0) i = (i + 1) & mask;
-    key.copy(this.keys, i * 20);
-    this.chunkOf[i] = chunk;
-    this.offsetOf[i] = offset;
+    let i = homeSlot(bytes, mask, at);
+    while (this.posOf[i] !== 0) i = (i + 1) & mask;
+    const base = i * 20;
+    for (let j = 0; j < 20; j++) this.keys[base + j] = bytes[at + j];
+    // Published last: a worker reading the slot atomically sees the key and the record written before it.
+    Atomics.store(this.posOf, i, pos);
+  }
+
+  private growLog(): void {
+    const chunkAt = sharedU32(this.chunkAt.length * 2);
+    const offsetAt = sharedU32(this.offsetAt.length * 2);
+    chunkAt.set(this.chunkAt);
+    offsetAt.set(this.offsetAt);
+    this.chunkAt = chunkAt;
+    this.offsetAt = offsetAt;
   }
 
   private resize(slots: number): void {
     const oldKeys = this.keys;
-    const oldChunk = this.chunkOf;
-    const oldOffset = this.offsetOf;
+    const oldPos = this.posOf;
     const oldSlots = this.slots;
+    // New arrays: a worker holding the old ones keeps a consistent (older) index.
     this.slots = slots;
-    this.keys = Buffer.alloc(slots * 20);
-    this.chunkOf = new Uint32Array(slots);
-    this.offsetOf = new Uint32Array(slots);
+    this.keys = sharedBuffer(slots * 20);
+    this.posOf = sharedU32(slots);
     for (let i = 0; i < oldSlots; i++) {
-      if (oldChunk[i] !== 0) this.insert(oldKeys.subarray(i * 20, i * 20 + 20), oldChunk[i], oldOffset[i]);
+      if (oldPos[i] !== 0) this.insert(oldKeys, i * 20, oldPos[i]);
     }
   }
 }

@@ -124,11 +124,13 @@ export class Repository {
         });
       }
     }
-    const incoming = new Set(objects.map((o) => o.id));
+    // Ref targets not stored yet must come with the change. One pass over the objects against these few ids: a set of
+    // every incoming id costs the event loop ~0.3 µs per object, which a 300k-object import cannot afford.
+    const missing = new Set<string>();
+    for (const u of refs) if (u.new !== null && !this.objects.has(u.new)) missing.add(u.new);
+    for (let i = 0; i < objects.length && missing.size > 0; i++) missing.delete(objects[i].id);
     for (const u of refs) {
-      if (u.new !== null && !incoming.has(u.new) && !this.objects.has(u.new)) {
-        throw invalid('missing_object', `ref ${u.name} would point at missing object ${u.new}`);
-      }
+      if (u.new !== null && missing.has(u.new)) throw invalid('missing_object', `ref ${u.name} would point at missing object ${u.new}`);
     }
     const seq = this.seqNo + 1;
     const change: Change = meta ? { seq, epoch: this.epoch, objects, refs, meta } : { seq, epoch: this.epoch, objects, refs };
@@ -146,7 +148,7 @@ export class Repository {
   /** Replays a change recorded earlier (journal, replication) without listeners or CAS: the record is the authority. */
   replay(change: Change): void {
     if (change.meta) Object.assign(this.meta, change.meta);
-    for (const o of change.objects) this.objects.putWithId(o.id, o.type, o.data);
+    for (const o of change.objects) this.objects.putObject(o);
     for (const u of change.refs) {
       if (u.new === null) this.refs.delete(u.name);
       else this.refs.set(u.name, u.new);

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
+import { DEFAULT_LIMITS, type Limits } from '../../src/limits.js';
 import { createLogger } from '../../src/logger.js';
 import { RepositoryStore } from '../../src/store/repository-store.js';
 import { createHttpServer } from '../../src/transports/http/server.js';
@@ -48,10 +49,11 @@ export interface InProcessAgent {
   close(): Promise<void>;
 }
 
-export async function startAgent(opts: { bodyLimit?: number } = {}): Promise<InProcessAgent> {
+export async function startAgent(opts: { bodyLimit?: number; limits?: Partial<Limits> } = {}): Promise<InProcessAgent> {
   const store = new RepositoryStore();
   const app = await createHttpServer({
     store, log: createLogger('error'), bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024, isReady: () => true, version: 'test',
+    limits: { ...DEFAULT_LIMITS, ...opts.limits },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();

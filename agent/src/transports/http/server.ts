@@ -5,12 +5,13 @@ import Fastify, { FastifyInstance, preValidationHookHandler } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Logger, requestLogger } from '../../logger.js';
 import { RepositoryStore } from '../../store/repository-store.js';
+import { DEFAULT_LIMITS, Limits } from '../../limits.js';
 import { RouteContext } from './context.js';
 import { clientErrorHandler, errorBody, frameworkErrorHandler, installErrorHandling } from './errors.js';
+import { installJsonBodyParser } from './json-offload.js';
 import { createMetrics } from './metrics.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { installReplicationHooks } from './replication-hooks.js';
-import { parseJsonBody } from './json-body.js';
 import { RequestRate } from './request-rate.js';
 import { BUNDLE_TYPES, bundleRoutes } from './routes/bundle.js';
 import { commitRoutes } from './routes/commits.js';
@@ -24,6 +25,8 @@ export interface HttpServerOptions {
   store: RepositoryStore;
   log: Logger;
   bodyLimit: number;
+  /** Size and shape limits (default: DEFAULT_LIMITS). */
+  limits?: Limits;
   /** Answers /readyz: false while loading or draining. */
   isReady: () => boolean;
   version: string;
@@ -53,17 +56,11 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   app.setValidatorCompiler(requestValidatorCompiler());
 
   // JSON and bundles only: anything else gets 415 instead of being coerced. JSON is parsed from the raw bytes, so that
-  // invalid UTF-8 and lone surrogates are refused instead of turned into U+FFFD (json-body.ts).
-  app.removeContentTypeParser(['text/plain', 'application/json']);
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
-    let value: unknown;
-    try {
-      value = parseJsonBody(body as Buffer);
-    } catch (e) {
-      return done(e as Error, undefined);
-    }
-    done(null, value);
-  });
+  // invalid UTF-8 and lone surrogates are refused instead of turned into U+FFFD (json-body.ts); large bodies (and
+  // their file contents: decoded and hashed) in a worker thread (json-offload.ts).
+  app.removeContentTypeParser('text/plain');
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  installJsonBodyParser(app, limits);
   app.addContentTypeParser(BUNDLE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   // Callback-style hooks: they run on every request, and async hooks cost a promise each. The media-type check is
   // attached only to routes that take a body, so reads do not pay for it.
@@ -108,7 +105,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
-  const ctx: RouteContext = { store, log };
+  const ctx: RouteContext = { store, log, limits };
   await app.register(async (api) => {
     repoRoutes(api, ctx);
     commitRoutes(api, ctx);

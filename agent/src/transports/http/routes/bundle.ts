@@ -1,13 +1,14 @@
-// Git bundles: export all refs, import one made by `git bundle create`.
+// Git bundles: export all refs, import one made by `git bundle create`. Both run in worker threads: the export streams
+// the bundle as a worker deflates it, the import is parsed and checked in a worker and applied here.
 import { FastifyInstance } from 'fastify';
-import { exportBundle, importBundle } from '../../../commands/bundle.js';
-import { invalid } from '../../../errors.js';
+import { exportBundleStream, importBundle } from '../../../commands/bundle.js';
+import { repositoryReplaced } from '../../../commands/bundle-import.js';
 import { RouteContext, RepoParams } from '../context.js';
 import { errors, repoParams } from '../schemas.js';
 
 export const BUNDLE_TYPES = ['application/x-git-bundle', 'application/octet-stream'];
 
-export function bundleRoutes(app: FastifyInstance, { store }: RouteContext): void {
+export function bundleRoutes(app: FastifyInstance, { store, limits }: RouteContext): void {
   app.get<{ Params: RepoParams }>('/repos/:repo/bundle', {
     schema: {
       summary: 'A git bundle (v2) of every ref; `git clone repo.bundle` accepts it',
@@ -17,10 +18,11 @@ export function bundleRoutes(app: FastifyInstance, { store }: RouteContext): voi
     },
   }, async (req, reply) => {
     const repo = store.get(req.params.repo);
+    const bundle = await exportBundleStream(repo);
     return reply
       .type('application/x-git-bundle')
       .header('content-disposition', `attachment; filename="${repo.name}.bundle"`)
-      .send(exportBundle(repo));
+      .send(bundle);
   });
 
   app.post<{ Params: RepoParams; Body: Buffer }>('/repos/:repo/bundle', {
@@ -48,8 +50,14 @@ export function bundleRoutes(app: FastifyInstance, { store }: RouteContext): voi
     validatorCompiler: ({ httpPart }) => (data: unknown) =>
       httpPart !== 'body' || Buffer.isBuffer(data) ? { value: data } : { error: new Error('body must be a git bundle') },
   }, async (req, reply) => {
-    if (!Buffer.isBuffer(req.body)) throw invalid('invalid_bundle', `the body must be a git bundle (${BUNDLE_TYPES.join(' or ')})`);
-    const r = importBundle(store.get(req.params.repo), req.body);
+    const name = req.params.repo;
+    const r = await importBundle(store.get(name), req.body, {
+      limits,
+      donate: true,
+      stillCurrent: (repo) => {
+        if (store.get(name) !== repo) throw repositoryReplaced(name);
+      },
+    });
     if (r.seq !== undefined) reply.header('x-govc-seq', String(r.seq));
     return r;
   });

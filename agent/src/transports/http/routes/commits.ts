@@ -1,11 +1,16 @@
 // Commits: create one atomic commit of many files, read history, read one commit.
 import { FastifyInstance } from 'fastify';
-import { invalid } from '../../../errors.js';
+import { invalid, tooLarge, unprocessable } from '../../../errors.js';
+import { base64DecodedLength } from '../../../base64.js';
+import { pathLimitProblem } from '../../../git/tree-shape.js';
+import type { Limits } from '../../../limits.js';
+import { offerChunk, RECORD_HEADER } from '../../../store/arena.js';
+import { takePreparedContent } from '../json-offload.js';
 import { createCommit, FileWrite } from '../../../commands/commit.js';
 import { IdentityInput, toIdentity } from '../../../commands/identity.js';
 import { decodeCursor, log } from '../../../commands/log.js';
 import { readCommit, resolveCommit } from '../../../commands/resolve.js';
-import { FileMode, isObjectId } from '../../../git/objects.js';
+import { FileMode, isObjectId, rememberObjectId } from '../../../git/objects.js';
 import { pathProblem } from '../../../git/refname.js';
 import { RouteContext, RepoParams } from '../context.js';
 import { commitJson } from '../present.js';
@@ -22,15 +27,34 @@ interface CommitBody {
   createBranch?: boolean;
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+type FileInput = NonNullable<CommitBody['files']>[number];
 
-function decodeContent(f: NonNullable<CommitBody['files']>[number]): Buffer {
-  if (f.encoding !== 'base64') return Buffer.from(f.content, 'utf8');
-  if (!BASE64.test(f.content)) throw invalid('invalid_base64', `content of ${JSON.stringify(f.path)} is not valid base64`);
-  return Buffer.from(f.content, 'base64');
+/**
+ * A file's bytes within the limits: decoded and hashed by a worker when the body was large (json-offload.ts; the blob
+ * record is then adopted by the store as it is), here otherwise. Paths over the structural limits are refused too.
+ */
+function decodeContent(f: FileInput, limits: Limits): Buffer {
+  const limit = pathLimitProblem(f.path, limits);
+  if (limit) throw unprocessable(limit[0], `${JSON.stringify(f.path.slice(0, 200))}: ${limit[1]}`);
+  const tooBig = (bytes: number) =>
+    tooLarge('object_too_large', `content of ${JSON.stringify(f.path)} is ${bytes} bytes, over the object size limit of ${limits.maxObjectBytes}`);
+  const badBase64 = () => invalid('invalid_base64', `content of ${JSON.stringify(f.path)} is not valid base64`);
+  const prepared = takePreparedContent(f);
+  if (prepared?.kind === 'invalid_base64') throw badBase64();
+  if (prepared?.kind === 'too_large') throw tooBig(prepared.bytes);
+  if (prepared?.kind === 'blob') {
+    offerChunk(prepared.record);
+    const data = Buffer.from(prepared.record, RECORD_HEADER);
+    rememberObjectId('blob', data, prepared.id);
+    return data;
+  }
+  const bytes = f.encoding === 'base64' ? base64DecodedLength(f.content) : Buffer.byteLength(f.content, 'utf8');
+  if (bytes < 0) throw badBase64();
+  if (bytes > limits.maxObjectBytes) throw tooBig(bytes);
+  return Buffer.from(f.content, f.encoding === 'base64' ? 'base64' : 'utf8');
 }
 
-export function commitRoutes(app: FastifyInstance, { store }: RouteContext): void {
+export function commitRoutes(app: FastifyInstance, { store, limits }: RouteContext): void {
   app.post<{ Params: RepoParams; Body: CommitBody }>('/repos/:repo/commits', {
     schema: {
       summary: 'Create one atomic commit of many file writes and deletes on a branch',
@@ -82,7 +106,7 @@ export function commitRoutes(app: FastifyInstance, { store }: RouteContext): voi
     const now = new Date();
     const author = toIdentity(b.author, 'author', now);
     const committer = b.committer ? toIdentity(b.committer, 'committer', now) : author;
-    const files: FileWrite[] = (b.files ?? []).map((f) => ({ path: f.path, content: decodeContent(f), mode: f.mode ?? '100644' }));
+    const files: FileWrite[] = (b.files ?? []).map((f) => ({ path: f.path, content: decodeContent(f, limits), mode: f.mode ?? '100644' }));
     const result = createCommit(repo, {
       branch: b.branch, message: b.message, author, committer, files, deletes: b.deletes ?? [], expectedHead: b.expectedHead,
       createBranch: b.createBranch,

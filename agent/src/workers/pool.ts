@@ -1,0 +1,89 @@
+// The worker threads that take heavy requests off the event loop (bundle import and export, large JSON bodies), so
+// that /healthz, the replication streams and every other request keep being answered while they run. One pool per
+// process, started on first use. A task's own refusals come back as values (task-result.ts) and become GovcErrors here;
+// a worker that dies mid-task (killed, out of memory) fails that request alone with 503 and the pool starts a new one.
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { TransferListItem } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { GovcError } from '../errors.js';
+import type { TaskName, TaskResult } from './task-result.js';
+
+const WORKER_FILE = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+export interface WorkerPoolOptions {
+  threads: number;
+  /** Tasks waiting for a thread beyond which new ones are refused with 503 (each holds its request body). */
+  maxQueue?: number;
+}
+
+let options: WorkerPoolOptions = { threads: Math.max(2, Math.min(4, availableParallelism() - 1)) };
+
+/**
+ * Two pools: `tasks` runs one CPU-bound task per thread (imports, JSON bodies); `streams` runs exports, which spend most
+ * of their life waiting for the client to take the next piece, so a thread takes several — and a slow download never
+ * holds a thread an import could use.
+ */
+export type PoolKind = 'tasks' | 'streams';
+const pools = new Map<PoolKind, Piscina>();
+const KIND_OF: Record<TaskName, PoolKind> = { importBundle: 'tasks', parseJsonBody: 'tasks', exportBundle: 'streams' };
+
+/** Sets the pools' size; takes effect when a pool is (re)started. */
+export function configureWorkers(opts: WorkerPoolOptions): void {
+  options = opts;
+}
+
+/** A pool, started on first use. Exposed for tests (e.g. to terminate a thread mid-task). */
+export function workerPool(kind: PoolKind = 'tasks'): Piscina {
+  let pool = pools.get(kind);
+  if (!pool) {
+    pool = new Piscina({
+      filename: WORKER_FILE,
+      minThreads: 0,
+      maxThreads: options.threads,
+      concurrentTasksPerWorker: kind === 'streams' ? 4 : 1,
+      // Threads stay warm for a minute after the last heavy request, then go.
+      idleTimeout: 60_000,
+      maxQueue: options.maxQueue ?? 16 * options.threads,
+    });
+    pools.set(kind, pool);
+  }
+  return pool;
+}
+
+/** A task's unexpected failure (a bug): the message and stack come back for the log, the client gets a 500. */
+export class WorkerTaskBug extends Error {
+  override name = 'WorkerTaskBug';
+}
+
+/**
+ * Runs task `name` in a worker. Refusals come back as GovcError (the task's own status and code); a worker that died or a
+ * full queue is a 503 the client may retry.
+ */
+export async function runInWorker<T>(name: TaskName, input: unknown, transferList?: TransferListItem[]): Promise<T> {
+  let result: TaskResult<T>;
+  try {
+    result = (await workerPool(KIND_OF[name]).run(input, { name, transferList: transferList as never })) as TaskResult<T>;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/queue is at limit/i.test(message)) {
+      throw new GovcError('unavailable', 'workers_busy', 'too many heavy requests are waiting; retry shortly');
+    }
+    throw new GovcError('unavailable', 'worker_failed', `the worker thread handling this request stopped (${message}); nothing was changed, retry`);
+  }
+  if (result.ok) return result.value;
+  if ('bug' in result) {
+    const bug = new WorkerTaskBug(result.bug.message);
+    bug.stack = result.bug.stack;
+    throw bug;
+  }
+  const { kind, code, message, details } = result.error;
+  throw new GovcError(kind, code, message, details);
+}
+
+/** Stops the pools' threads (agent shutdown, end of tests). */
+export async function closeWorkers(): Promise<void> {
+  const all = [...pools.values()];
+  pools.clear();
+  await Promise.all(all.map((p) => p.destroy()));
+}

@@ -1,0 +1,31 @@
+// The worker threads' entry (pool.ts): one export per task name, each wrapped so a refusal or a bug comes back as a
+// value (task-result.ts) and the thread lives on for the next task.
+import { setPriority } from 'node:os';
+import { exportTask, type ExportTaskInput, type ExportTaskOutput } from './export-task.js';
+import { importTask, type ImportTaskInput, type ImportTaskOutput } from './import-task.js';
+import { jsonBodyTask, type JsonBodyTaskInput, type JsonBodyTaskOutput } from './json-body-task.js';
+import { settle, type TaskResult } from './task-result.js';
+
+/**
+ * Heavy work yields the CPU to the event loop: on Linux a thread's nice value is its own (setpriority on the calling
+ * thread), so this thread runs at nice +10 and the main thread, answering /healthz and everything light, gets ~9 in 10
+ * of a contended core. Elsewhere (or without permission) it is a no-op.
+ */
+const WORKER_NICE = 10;
+try {
+  setPriority(WORKER_NICE);
+} catch {
+  // not supported here: the threads run at the process's priority
+}
+
+export function importBundle(input: ImportTaskInput): Promise<TaskResult<ImportTaskOutput>> {
+  return settle(() => importTask(input));
+}
+
+export function exportBundle(input: ExportTaskInput): Promise<TaskResult<ExportTaskOutput>> {
+  return settle(() => exportTask(input));
+}
+
+export function parseJsonBody(input: JsonBodyTaskInput): Promise<TaskResult<JsonBodyTaskOutput>> {
+  return settle(() => jsonBodyTask(input));
+}
