@@ -116,7 +116,7 @@ async function fuzz(t: import('ava').ExecutionContext, tgt: Target, runs: number
       }
       if (typeof body.error?.code !== 'string' || typeof body.error?.message !== 'string') throw new Error(`4xx without {error:{code,message}}: ${where}`);
     }
-    if (snapshot(store) !== before) throw new Error(`a refused request changed a repository: ${where}`);
+    if (snapshot(store) !== before) throw new Error(`a refused request changed a repository: ${where}\nbefore ${before}\nafter  ${snapshot(store)}`);
   }), { numRuns: runs, seed: SEED, endOnFailure: true, includeErrorInReport: true });
   t.log(`statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
   if (process.env.GOVC_FUZZ_CODES) t.log([...codes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join('\n'));

@@ -54,7 +54,7 @@ const sample: FixtureBuilder = async (app, store) => {
     }
   }
   await call(app, 'POST', '/repos', { name: 'sample' });
-  importBundle(store.get('sample'), sampleBundle);
+  await importBundle(store.get('sample'), sampleBundle);
 };
 
 let oddBundle: Buffer | undefined;
@@ -87,7 +87,7 @@ const odd: FixtureBuilder = async (app, store) => {
     }
   }
   await call(app, 'POST', '/repos', { name: 'odd' });
-  importBundle(store.get('odd'), oddBundle);
+  await importBundle(store.get('odd'), oddBundle);
 };
 
 const empty: FixtureBuilder = async (app) => {
