@@ -7,7 +7,9 @@ import { Logger, requestLogger } from '../../logger.js';
 import { RepositoryStore } from '../../store/repository-store.js';
 import { RouteContext } from './context.js';
 import { errorBody, installErrorHandling } from './errors.js';
+import { installDurabilityHooks } from './durability-hooks.js';
 import { createMetrics } from './metrics.js';
+import { JournalStats } from '../../persistence/journal-stats.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { installReplicationHooks } from './replication-hooks.js';
 import { RequestRate } from './request-rate.js';
@@ -25,6 +27,8 @@ export interface HttpServerOptions {
   /** Answers /readyz: false while loading or draining. */
   isReady: () => boolean;
   version: string;
+  /** The journal's group-commit counters, exposed on /metrics (when the agent persists). */
+  journal?: JournalStats;
   /** Replication on: forwarding, read-your-writes and write-concern waits (see replication-hooks.ts). */
   replication?: { manager: ReplicationManager; rate?: RequestRate };
 }
@@ -44,7 +48,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     return503OnClosing: true,
   });
-  const metrics = createMetrics(store);
+  const metrics = createMetrics(store, opts.journal);
   const logRequest = requestLogger(log);
 
   // JSON and bundles only: anything else gets 415 instead of being coerced.
@@ -77,6 +81,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     done();
   });
   installErrorHandling(app, log);
+  // Before the replication hooks: a reply waits for its own durability, then for the write concern.
+  installDurabilityHooks(app, store);
   if (opts.replication) installReplicationHooks(app, opts.replication.manager, metrics.registry, opts.replication.rate);
 
   await app.register(swagger, {

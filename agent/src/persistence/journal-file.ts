@@ -1,0 +1,63 @@
+// One repository's journal as the group commit sees it: the open descriptor, the seq last written and the seq known to
+// be on disk, and the folder operations that must be durable along with the data (a new file's directory entry, a
+// metadata file renamed into place, a fresh journal renamed over the old one). Appends are written synchronously by the
+// caller; making them durable is the group commit's (group-commit.ts).
+import { closeSync } from 'node:fs';
+import { Repository } from '../store/repository.js';
+
+/** Made durable after the journal's data, in order: fdatasync a file or folder, or rename a file. */
+export type DurabilityStep = { kind: 'sync'; path: string } | { kind: 'rename'; from: string; to: string };
+
+export class JournalFile {
+  fd: number | undefined;
+  /** Seq of the last change written (0 for a repository with none yet). */
+  written: number;
+  /** Seq known to be on disk; -1 until the repository's creation is. */
+  durable: number;
+  /** Folder operations to make durable with the next flush. */
+  steps: DurabilityStep[] = [];
+  /** The file exists with a durable directory entry (else the first flush after creating it syncs the folder). */
+  entryDurable: boolean;
+  syncing = false;
+  /** A sync or write failed: nothing is flushed any more. */
+  failed = false;
+  /** Deleted or replaced: its data still gets synced, then the descriptor closes and nothing else happens. */
+  retired = false;
+  /** Evicted from the open-descriptor cache while busy: close once idle. */
+  closeWhenIdle = false;
+  /** GOVC_FSYNC=off: a snapshot install's fresh journal, renamed here right after its first append. */
+  installTo: string | undefined;
+
+  constructor(readonly repo: Repository, readonly dir: string, public path: string, seq: number, durable: number, entryDurable: boolean) {
+    this.written = seq;
+    this.durable = durable;
+    this.entryDurable = entryDurable;
+  }
+
+  get needsFlush(): boolean {
+    return !this.failed && (this.written > this.durable || this.steps.length > 0);
+  }
+
+  get idle(): boolean {
+    return !this.syncing && !this.needsFlush;
+  }
+
+  /** Closes the descriptor now if nothing is syncing or waiting to be, else once that is done. */
+  release(): void {
+    if (this.fd === undefined) return;
+    if (this.syncing || this.needsFlush) {
+      this.closeWhenIdle = true;
+      return;
+    }
+    closeSync(this.fd);
+    this.fd = undefined;
+    this.closeWhenIdle = false;
+  }
+
+  retire(): void {
+    this.retired = true;
+    // Paths may already name another repository's folder (deleted, then created again under the same name).
+    this.steps = [];
+    this.release();
+  }
+}

@@ -1,0 +1,146 @@
+// Reads a journal record by record from any byte source, holding one read buffer plus, for a record larger than it, that
+// record: memory is bounded by the largest record, never by the file (a journal may be far beyond the 2 GiB a single
+// Buffer read of a file allows). Each record is [u32 length][u32 crc32 of the payload][payload]. What the reader
+// tells apart:
+// - a torn tail: the file ends inside a record (a short header, or a length running past the end, as a crash mid-append
+//   leaves it), or everything from a record on is zero bytes (a file extended but never written, after a power loss):
+//   cut there;
+// - corruption: a complete record whose checksum fails, wherever it is (the last one included), a record too short to
+//   hold a change, or a length field that runs past the end while the payload it heads is complete and checks out (the
+//   length itself was damaged): never cut, the caller quarantines the repository.
+import { fstatSync, readSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import { encodedChangeLength } from './change-codec.js';
+
+export const RECORD_HEADER = 8;
+/** The shortest payload a change can have (version, seq, object count). */
+const MIN_PAYLOAD = 13;
+const DEFAULT_BUFFER = 1 << 20;
+
+export interface ByteSource {
+  readonly size: number;
+  /** Reads up to `length` bytes at `position` into `into` at `offset`; answers how many it read (0 at the end). */
+  read(into: Buffer, offset: number, length: number, position: number): number;
+}
+
+export type JournalEntry =
+  /** `payload` is a view valid until the next entry is asked for. */
+  | { kind: 'record'; offset: number; payload: Buffer }
+  | { kind: 'torn'; offset: number; bytes: number; reason: string }
+  | { kind: 'corrupt'; offset: number; reason: string };
+
+export function fileSource(fd: number): ByteSource {
+  return { size: fstatSync(fd).size, read: (into, offset, length, position) => readSync(fd, into, offset, length, position) };
+}
+
+/** Frames a payload as a journal record: header in the first RECORD_HEADER bytes, which the caller reserved. */
+export function sealRecord(record: Buffer): Buffer {
+  record.writeUInt32LE(record.length - RECORD_HEADER, 0);
+  record.writeUInt32LE(crc32(record.subarray(RECORD_HEADER)), 4);
+  return record;
+}
+
+/** A sliding window over the source: views of byte ranges, refilled as the reader moves on. */
+class Window {
+  private readonly buf: Buffer;
+  private start = 0;
+  private len = 0;
+
+  constructor(private readonly src: ByteSource, bytes: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(RECORD_HEADER, bytes));
+  }
+
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** The bytes [at, at + n) of the source: a view of the window, or a buffer of their own when n exceeds it. */
+  bytes(at: number, n: number): Buffer {
+    if (at >= this.start && at + n <= this.start + this.len) return this.buf.subarray(at - this.start, at - this.start + n);
+    if (n > this.buf.length) {
+      const own = Buffer.allocUnsafe(n);
+      this.fill(own, 0, n, at);
+      return own;
+    }
+    // Keep what the window already holds from `at` on, read the rest.
+    let kept = 0;
+    if (at >= this.start && at < this.start + this.len) {
+      kept = this.start + this.len - at;
+      this.buf.copyWithin(0, at - this.start, this.len);
+    }
+    const want = Math.min(this.buf.length, this.src.size - at);
+    this.fill(this.buf, kept, want - kept, at + kept);
+    this.start = at;
+    this.len = want;
+    return this.buf.subarray(0, n);
+  }
+
+  private fill(into: Buffer, offset: number, length: number, position: number): void {
+    for (let done = 0; done < length; ) {
+      const n = this.src.read(into, offset + done, length - done, position + done);
+      if (n <= 0) throw new Error(`the file ended at byte ${position + done}, before the ${this.src.size} bytes it had when reading began`);
+      done += n;
+    }
+  }
+}
+
+/**
+ * Every record of the journal in order; the last entry is a `torn` or `corrupt` one when the journal does not end
+ * cleanly. Read errors are thrown.
+ */
+export function* journalEntries(src: ByteSource, bufferBytes = DEFAULT_BUFFER): Generator<JournalEntry, void, undefined> {
+  const w = new Window(src, bufferBytes);
+  const size = src.size;
+  let pos = 0;
+  while (pos < size) {
+    const left = size - pos;
+    if (left < RECORD_HEADER) {
+      yield { kind: 'torn', offset: pos, bytes: left, reason: `${left} bytes at the end are too few for a record header` };
+      return;
+    }
+    const header = w.bytes(pos, RECORD_HEADER);
+    const len = header.readUInt32LE(0);
+    const crc = header.readUInt32LE(4);
+    if (len > left - RECORD_HEADER) {
+      const complete = encodedChangeLength((at, n) => w.bytes(pos + RECORD_HEADER + at, n), left - RECORD_HEADER);
+      if (complete !== undefined && crcOf(w, pos + RECORD_HEADER, complete) === crc) {
+        yield { kind: 'corrupt', offset: pos, reason: `record at byte ${pos}: its length field says ${len} bytes, the complete record it heads holds ${complete}` };
+        return;
+      }
+      yield { kind: 'torn', offset: pos, bytes: left, reason: `a record of ${len} bytes starts at byte ${pos} but only ${left - RECORD_HEADER} follow its header` };
+      return;
+    }
+    const payload = len < MIN_PAYLOAD ? undefined : w.bytes(pos + RECORD_HEADER, len);
+    if (payload === undefined || crc32(payload) !== crc) {
+      if (zeroFrom(w, pos, size)) {
+        yield { kind: 'torn', offset: pos, bytes: left, reason: `the last ${left} bytes are zeros` };
+        return;
+      }
+      const reason = payload === undefined ? `a record of ${len} bytes is too short to hold a change` : 'checksum mismatch';
+      yield { kind: 'corrupt', offset: pos, reason: `record at byte ${pos}: ${reason}` };
+      return;
+    }
+    yield { kind: 'record', offset: pos, payload };
+    pos += RECORD_HEADER + len;
+  }
+}
+
+function crcOf(w: Window, from: number, length: number): number {
+  let crc = 0;
+  for (let at = from; at < from + length; ) {
+    const n = Math.min(w.capacity, from + length - at);
+    crc = crc32(w.bytes(at, n), crc);
+    at += n;
+  }
+  return crc;
+}
+
+function zeroFrom(w: Window, from: number, size: number): boolean {
+  for (let at = from; at < size; ) {
+    const n = Math.min(w.capacity, size - at);
+    const chunk = w.bytes(at, n);
+    for (let i = 0; i < n; i++) if (chunk[i] !== 0) return false;
+    at += n;
+  }
+  return true;
+}
