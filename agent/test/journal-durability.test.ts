@@ -42,8 +42,33 @@ test('group commit: N concurrent commits share fewer than N fsyncs, and none is 
     t.is(await metric(a.root, 'govc_journal_fsync_batch_size_sum'), N);
     t.is(await metric(a.root, 'govc_journal_fsync_batch_size_count'), fsyncs);
     t.true(await metric(a.root, 'govc_journal_fsync_batch_size_bucket{le="1"}') < fsyncs || fsyncs === 1, 'some batch covered several commits');
+    // Pipelined: a few syncs of one journal may be in flight, never one per write.
+    t.true(sync.maxConcurrent <= 4, `${sync.maxConcurrent} syncs in flight at once`);
     // Reads see everything that was answered.
     t.is((await a.client.get('/repos/g')).body.seq, N);
+  } finally {
+    sync.release();
+    await a.close();
+  }
+});
+
+test('with one sync in flight per journal, writes arriving while it runs wait for the next one', async (t) => {
+  const sync = new ControlledSync();
+  const a = await startDurableAgent(tempDir(), { syncFn: sync.fn, maxSyncsInFlight: 1 });
+  try {
+    await a.client.post('/repos', { name: 's' });
+    const repo = a.store.get('s');
+    sync.hold();
+    const first = a.client.post('/repos/s/commits', commitBody('main', { f: '1' }));
+    await until('the first sync started', () => sync.running() === 1);
+    const later = Array.from({ length: 10 }, (_, i) => a.client.post('/repos/s/commits', commitBody('main', { [`g${i}`]: 'x' })));
+    await until('all applied', () => repo.seq === 11);
+    await sleep(50);
+    t.is(sync.running(), 1, 'no second sync while the first runs');
+    sync.release();
+    await Promise.all([first, ...later]);
+    t.is(await metric(a.root, 'govc_journal_fsyncs_total'), 2, 'one sync for the first write, one for the ten that came meanwhile');
+    t.is(sync.maxConcurrent, 1);
   } finally {
     sync.release();
     await a.close();

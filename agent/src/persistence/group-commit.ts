@@ -1,9 +1,13 @@
 // Group commit: makes journal appends durable with one fdatasync per batch, as etcd and PostgreSQL do. An append marks
-// its journal dirty; once per event-loop turn a pass starts one flush for every dirty journal that has none running
-// (all repositories of that turn together), so a journal has at most one fdatasync in flight and everything written
-// while it runs is covered by the next. Syncs run on libuv's thread pool (async fs), never on the event loop. A flush
-// ends with the repository's durable seq moved to what it covered; a failed one quarantines the repository (what the
-// page cache held may be gone, so the sync is never retried and its writes are never acknowledged).
+// its journal dirty; once per event-loop turn a pass starts a flush for every dirty journal (all repositories of that
+// turn together) covering everything written to it so far. A journal has at most `maxInFlight` fdatasyncs in flight
+// (pipelined: the next batch need not wait for the previous sync to return, which halves the wait of a write on a
+// disk whose flushes take milliseconds); what is written while they run is covered by the next. Syncs run on libuv's
+// thread pool (async fs), never on the event loop. A flush ends with the repository's durable seq moved to what it
+// covered (fdatasync covers every page of the file, so the highest finished target is durable along with all before
+// it); a failed one quarantines the repository (what the page cache held may be gone, so the sync is never retried,
+// nothing is marked durable after it, and its writes are never acknowledged). Folder steps (new entries, renames)
+// run alone, after the data they come with.
 import { fdatasync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { promisify } from 'node:util';
@@ -28,7 +32,7 @@ export class GroupCommit {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly sync: SyncFn, readonly stats: JournalStats, private readonly hooks: GroupCommitHooks) {}
+  constructor(private readonly sync: SyncFn, readonly stats: JournalStats, private readonly hooks: GroupCommitHooks, private readonly maxInFlight = 4) {}
 
   markDirty(jf: JournalFile): void {
     this.dirty.add(jf);
@@ -57,38 +61,51 @@ export class GroupCommit {
   private pass(): void {
     this.scheduled = false;
     for (const jf of this.dirty) {
-      // One flush in flight per journal: one running now marks it dirty again when it ends.
-      if (!jf.syncing && jf.needsFlush) void this.flush(jf);
+      // A journal that cannot start one now is marked dirty again when a running flush ends.
+      if (this.canFlush(jf)) void this.flush(jf);
     }
     this.dirty.clear();
     this.checkIdle();
   }
 
+  private canFlush(jf: JournalFile): boolean {
+    if (!jf.needsFlush || jf.stepsRunning || jf.syncs >= this.maxInFlight) return false;
+    return jf.steps.length === 0 || jf.syncs === 0;
+  }
+
   private async flush(jf: JournalFile): Promise<void> {
-    jf.syncing = true;
+    jf.syncs++;
     this.inFlight++;
     const target = jf.written;
-    const before = jf.durable;
+    const covered = target - Math.max(jf.submitted, 0);
+    const withData = target > jf.submitted && jf.fd !== undefined;
+    jf.submitted = Math.max(jf.submitted, target);
     const steps = jf.steps.splice(0);
+    if (steps.length > 0) jf.stepsRunning = true;
     try {
-      if (target > before && jf.fd !== undefined) {
+      if (withData) {
         const started = process.hrtime.bigint();
-        await this.sync(jf.fd);
-        this.stats.fsynced(target - Math.max(before, 0), Number(process.hrtime.bigint() - started) / 1e9);
+        await this.sync(jf.fd!);
+        this.stats.fsynced(covered, Number(process.hrtime.bigint() - started) / 1e9);
       }
       // Retired meanwhile: the folder may be another repository's now; only the data counted.
       if (!jf.retired) for (const step of steps) await this.run(jf, step);
-      if (target > jf.durable) jf.durable = target;
-      jf.repo.markDurable(target);
+      if (!jf.failed) {
+        if (target > jf.durable) jf.durable = target;
+        jf.repo.markDurable(target);
+      }
     } catch (e) {
-      jf.failed = true;
-      this.stats.failures++;
-      this.hooks.failed(jf, e as Error);
+      if (!jf.failed) {
+        jf.failed = true;
+        this.stats.failures++;
+        this.hooks.failed(jf, e as Error);
+      }
     } finally {
-      jf.syncing = false;
+      jf.syncs--;
+      if (steps.length > 0) jf.stepsRunning = false;
       this.inFlight--;
       if (jf.needsFlush) this.markDirty(jf);
-      else this.hooks.settled(jf);
+      else if (jf.syncs === 0) this.hooks.settled(jf);
       this.checkIdle();
     }
   }

@@ -14,11 +14,16 @@ export class JournalFile {
   written: number;
   /** Seq known to be on disk; -1 until the repository's creation is. */
   durable: number;
+  /** Highest seq handed to a sync (in flight or done). */
+  submitted: number;
   /** Folder operations to make durable with the next flush. */
   steps: DurabilityStep[] = [];
   /** The file exists with a durable directory entry (else the first flush after creating it syncs the folder). */
   entryDurable: boolean;
-  syncing = false;
+  /** Syncs in flight. */
+  syncs = 0;
+  /** A flush with folder steps is in flight: nothing else starts until it ends (steps run in order, after the data). */
+  stepsRunning = false;
   /** A sync or write failed: nothing is flushed any more. */
   failed = false;
   /** Deleted or replaced: its data still gets synced, then the descriptor closes and nothing else happens. */
@@ -31,21 +36,22 @@ export class JournalFile {
   constructor(readonly repo: Repository, readonly dir: string, public path: string, seq: number, durable: number, entryDurable: boolean) {
     this.written = seq;
     this.durable = durable;
+    this.submitted = durable;
     this.entryDurable = entryDurable;
   }
 
   get needsFlush(): boolean {
-    return !this.failed && (this.written > this.durable || this.steps.length > 0);
+    return !this.failed && (this.written > this.submitted || this.steps.length > 0);
   }
 
   get idle(): boolean {
-    return !this.syncing && !this.needsFlush;
+    return this.syncs === 0 && !this.needsFlush;
   }
 
   /** Closes the descriptor now if nothing is syncing or waiting to be, else once that is done. */
   release(): void {
     if (this.fd === undefined) return;
-    if (this.syncing || this.needsFlush) {
+    if (!this.idle) {
       this.closeWhenIdle = true;
       return;
     }

@@ -35,6 +35,8 @@ export interface PersistenceOptions {
   syncFn?: SyncFn;
   /** Journal read buffer (tests use a tiny one). */
   readBufferBytes?: number;
+  /** fdatasyncs in flight per journal (pipelined group commit); default 4. */
+  maxSyncsInFlight?: number;
 }
 
 export interface LoadReport {
@@ -70,7 +72,7 @@ export class LocalDiskPersistence {
       settled: (jf) => {
         if (jf.closeWhenIdle || jf.retired || jf.failed) jf.release();
       },
-    });
+    }, opts.maxSyncsInFlight);
   }
 
   /** Rebuilds every repository from disk into `store`, then keeps the disk in step with every later change. */

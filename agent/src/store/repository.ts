@@ -51,8 +51,7 @@ export function damagedError(name: string, damage: string): GovcError {
 
 interface DurableWaiter {
   seq: number;
-  resolve(): void;
-  reject(e: Error): void;
+  done(err?: Error): void;
 }
 
 export class Repository {
@@ -126,8 +125,18 @@ export class Repository {
    */
   whenDurable(seq: number): Promise<void> | undefined {
     if (this.durableSeq >= seq) return undefined;
-    if (this.damageReason !== undefined) return Promise.reject(damagedError(this.name, this.damageReason));
-    return new Promise<void>((resolve, reject) => this.durableWaiters.push({ seq, resolve, reject }));
+    return new Promise<void>((resolve, reject) => this.afterDurable(seq, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * whenDurable without a promise, for the hot path: calls `done` once `seq` is on disk (or with the 503 when the
+   * repository is quarantined first); answers false, without calling it, when `seq` already is.
+   */
+  afterDurable(seq: number, done: (err?: Error) => void): boolean {
+    if (this.durableSeq >= seq) return false;
+    if (this.damageReason !== undefined) done(damagedError(this.name, this.damageReason));
+    else this.durableWaiters.push({ seq, done });
+    return true;
   }
 
   /** Calls `listener` with the new durable seq each time it grows. */
@@ -159,7 +168,7 @@ export class Repository {
       const waiting = this.durableWaiters;
       this.durableWaiters = [];
       for (const w of waiting) {
-        if (w.seq <= seq) w.resolve();
+        if (w.seq <= seq) w.done();
         else this.durableWaiters.push(w);
       }
     }
@@ -173,7 +182,7 @@ export class Repository {
     const err = damagedError(this.name, damage);
     const waiting = this.durableWaiters;
     this.durableWaiters = [];
-    for (const w of waiting) w.reject(err);
+    for (const w of waiting) w.done(err);
     for (const l of this.damageListeners) l(damage);
   }
 

@@ -54,6 +54,9 @@ export async function startDurableAgent(dataDir: string, opts: PersistenceOption
  */
 export class ControlledSync {
   calls = 0;
+  /** Most syncs in flight at once. */
+  maxConcurrent = 0;
+  private runningNow = 0;
   /** Paths synced, in order. */
   paths: string[] = [];
   failOn: ((path: string) => boolean) | undefined;
@@ -64,10 +67,19 @@ export class ControlledSync {
     this.calls++;
     const path = readlinkSync(`/proc/self/fd/${fd}`);
     this.paths.push(path);
-    if (this.gate) await this.gate;
-    if (this.failOn?.(path)) throw Object.assign(new Error(`EIO: i/o error, fdatasync (${path})`), { code: 'EIO' });
-    await fdatasyncFn(fd);
+    this.maxConcurrent = Math.max(this.maxConcurrent, ++this.runningNow);
+    try {
+      if (this.gate) await this.gate;
+      if (this.failOn?.(path)) throw Object.assign(new Error(`EIO: i/o error, fdatasync (${path})`), { code: 'EIO' });
+      await fdatasyncFn(fd);
+    } finally {
+      this.runningNow--;
+    }
   };
+
+  running(): number {
+    return this.runningNow;
+  }
 
   hold(): void {
     this.gate = new Promise((res) => (this.open = res));

@@ -1,6 +1,6 @@
 // Durability and quarantine on REST, in one place for every route:
 // - a write is answered only once its change is on disk: every successful reply carrying `x-govc-seq` waits for the
-//   repository's durable seq to reach it (Repository.whenDurable); a write whose sync failed answers 503
+//   repository's durable seq to reach it (Repository.afterDurable); a write whose sync failed answers 503
 //   repository_damaged instead and is never acknowledged. Creating and deleting a repository (no seq) wait in their
 //   routes. Runs before the replication hooks' wait for the write concern.
 // - a quarantined repository answers 503 repository_damaged (the message says why) on every route except
@@ -26,9 +26,8 @@ export function installDurabilityHooks(app: FastifyInstance, store: RepositorySt
     const seq = reply.getHeader('x-govc-seq');
     const name = (req.params as { repo?: string } | undefined)?.repo;
     if (seq === undefined || name === undefined || reply.statusCode >= 300 || !store.has(name)) return done(null, payload);
-    const wait = store.get(name).whenDurable(Number(seq));
-    if (!wait) return done(null, payload);
-    wait.then(() => done(null, payload), (e: unknown) => {
+    const waiting = store.get(name).afterDurable(Number(seq), (e) => {
+      if (!e) return done(null, payload);
       const err = e instanceof GovcError ? e : new GovcError('unavailable', 'not_durable', String(e));
       // Not acknowledged: no seq to read one's writes at.
       reply.removeHeader('x-govc-seq');
@@ -36,5 +35,6 @@ export function installDurabilityHooks(app: FastifyInstance, store: RepositorySt
       reply.code(err.status).header('content-type', 'application/json; charset=utf-8');
       done(null, JSON.stringify(errorBody(err.code, err.message)));
     });
+    if (!waiting) done(null, payload);
   });
 }
