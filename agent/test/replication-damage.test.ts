@@ -13,7 +13,7 @@ import { Node, assignAll, commit, converged, startCluster, startNode, stopAll, u
 function corruptJournal(node: Node, repo: string): void {
   const path = join(node.dataDir, 'repos', repo, 'journal');
   const fd = openSync(path, 'r');
-  const offsets = [...journalEntries(fileSource(fd))].map((e) => e.offset);
+  const offsets = [...journalEntries(fileSource(fd))].filter((e) => e.kind === 'record').map((e) => e.offset);
   closeSync(fd);
   const buf = readFileSync(path);
   buf[offsets[Math.floor(offsets.length / 2)] + 30] ^= 0x04;

@@ -88,8 +88,11 @@ export class GroupCommit {
         await this.sync(jf.fd!);
         this.stats.fsynced(covered, Number(process.hrtime.bigint() - started) / 1e9);
       }
-      // Retired meanwhile: the folder may be another repository's now; only the data counted.
-      if (!jf.retired) for (const step of steps) await this.run(jf, step);
+      for (const step of steps) {
+        // Retired meanwhile: the folder may be another repository's now; only the data counted.
+        if (jf.retired) break;
+        await this.run(jf, step);
+      }
       if (!jf.failed) {
         if (target > jf.durable) jf.durable = target;
         jf.repo.markDurable(target);

@@ -2,7 +2,7 @@
 // be on disk, and the folder operations that must be durable along with the data (a new file's directory entry, a
 // metadata file renamed into place, a fresh journal renamed over the old one). Appends are written synchronously by the
 // caller; making them durable is the group commit's (group-commit.ts).
-import { closeSync } from 'node:fs';
+import { closeSync, ftruncateSync } from 'node:fs';
 import { Repository } from '../store/repository.js';
 
 /** Made durable after the journal's data, in order: fdatasync a file or folder, or rename a file. */
@@ -12,6 +12,10 @@ export class JournalFile {
   fd: number | undefined;
   /** Seq of the last change written (0 for a repository with none yet). */
   written: number;
+  /** Where the next record goes: the end of the records. */
+  end = 0;
+  /** The file's size: beyond `end` it holds zeros, space preallocated so appends overwrite instead of growing it. */
+  capacity = 0;
   /** Seq known to be on disk; -1 until the repository's creation is. */
   durable: number;
   /** Highest seq handed to a sync (in flight or done). */
@@ -54,6 +58,16 @@ export class JournalFile {
     if (!this.idle) {
       this.closeWhenIdle = true;
       return;
+    }
+    // An idle journal gives its preallocated space back (a crash before this is harmless: zeros read as the end); a
+    // damaged one is left as it is, for forensics.
+    if (this.capacity > this.end && !this.failed) {
+      try {
+        ftruncateSync(this.fd, this.end);
+        this.capacity = this.end;
+      } catch {
+        // kept; it reads as the end of the records
+      }
     }
     closeSync(this.fd);
     this.fd = undefined;

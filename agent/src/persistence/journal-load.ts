@@ -12,7 +12,8 @@ export const META = 'meta.json';
 export const JOURNAL = 'journal';
 
 export type LoadedRepository =
-  | { kind: 'ok'; repo: Repository; changes: number; journalExists: boolean; cut?: { bytes: number; reason: string } }
+  /** `end`: where the records end (the next one goes); `size`: the file's size, larger when space was preallocated. */
+  | { kind: 'ok'; repo: Repository; changes: number; journalExists: boolean; end: number; size: number; cut?: { bytes: number; reason: string } }
   | { kind: 'damaged'; repo: Repository; damage: string }
   /** A creation that died before its metadata was durable: never acknowledged. */
   | { kind: 'unfinished' };
@@ -29,18 +30,20 @@ export function loadRepository(dir: string, name: string, readBufferBytes?: numb
     return damaged(fallback, `${META} is unreadable: ${(e as Error).message}`);
   }
   const repo = new Repository(meta);
-  if (!existsSync(journalPath)) return { kind: 'ok', repo, changes: 0, journalExists: false };
+  if (!existsSync(journalPath)) return { kind: 'ok', repo, changes: 0, journalExists: false, end: 0, size: 0 };
   let fd: number | undefined;
   let changes = 0;
   try {
     fd = openSync(journalPath, 'r');
-    for (const entry of journalEntries(fileSource(fd), readBufferBytes)) {
+    const source = fileSource(fd);
+    for (const entry of journalEntries(source, readBufferBytes)) {
       if (entry.kind === 'corrupt') return damaged(meta, `journal is corrupt: ${entry.reason}`);
+      if (entry.kind === 'end') return { kind: 'ok', repo, changes, journalExists: true, end: entry.offset, size: source.size };
       if (entry.kind === 'torn') {
         closeSync(fd);
         fd = undefined;
         truncateSync(journalPath, entry.offset);
-        return { kind: 'ok', repo, changes, journalExists: true, cut: { bytes: entry.bytes, reason: entry.reason } };
+        return { kind: 'ok', repo, changes, journalExists: true, end: entry.offset, size: entry.offset, cut: { bytes: entry.bytes, reason: entry.reason } };
       }
       let change;
       try {
@@ -59,7 +62,7 @@ export function loadRepository(dir: string, name: string, readBufferBytes?: numb
       }
       changes++;
     }
-    return { kind: 'ok', repo, changes, journalExists: true };
+    return { kind: 'ok', repo, changes, journalExists: true, end: source.size, size: source.size };
   } catch (e) {
     return damaged(meta, `journal is unreadable: ${(e as Error).message}`);
   } finally {

@@ -1,13 +1,16 @@
 // Reads a journal record by record from any byte source, holding one read buffer plus, for a record larger than it, that
 // record: memory is bounded by the largest record, never by the file (a journal may be far beyond the 2 GiB a single
-// Buffer read of a file allows). Each record is [u32 length][u32 crc32 of the payload][payload]. What the reader
-// tells apart:
-// - a torn tail: the file ends inside a record (a short header, or a length running past the end, as a crash mid-append
-//   leaves it), or everything from a record on is zero bytes (a file extended but never written, after a power loss):
-//   cut there;
+// Buffer read of a file allows). Each record is [u32 length][u32 crc32 of the payload][payload]; the records may be
+// followed by zeros (space the writer preallocated, see local-disk.ts). What the reader tells apart:
+// - the end: nothing but zeros from a record boundary on (preallocated space, or a file extended but never written);
+// - a torn tail, what a crash mid-append leaves: the file ends inside a record (a short header, or a length running
+//   past the end), or, in preallocated space, a last record whose end was never written: only zeros follow it and its
+//   own trailing zeros span a sector boundary (512 bytes: writes are cut, and reach the disk, in whole pages; a
+//   complete record never ends in a zero byte). Cut;
 // - corruption: a complete record whose checksum fails, wherever it is (the last one included), a record too short to
 //   hold a change, or a length field that runs past the end while the payload it heads is complete and checks out (the
-//   length itself was damaged): never cut, the caller quarantines the repository.
+//   length itself was damaged): never cut, the caller quarantines the repository. (The one damage that reads as torn: a
+//   last record's final byte turned to zero where it sits at a sector boundary, as a write cut there looks.)
 import { fstatSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { encodedChangeLength } from './change-codec.js';
@@ -16,6 +19,7 @@ export const RECORD_HEADER = 8;
 /** The shortest payload a change can have (version, seq, object count). */
 const MIN_PAYLOAD = 13;
 const DEFAULT_BUFFER = 1 << 20;
+const SECTOR = 512;
 
 export interface ByteSource {
   readonly size: number;
@@ -26,6 +30,8 @@ export interface ByteSource {
 export type JournalEntry =
   /** `payload` is a view valid until the next entry is asked for. */
   | { kind: 'record'; offset: number; payload: Buffer }
+  /** Only zeros from `offset` on: the records end there. */
+  | { kind: 'end'; offset: number; bytes: number }
   | { kind: 'torn'; offset: number; bytes: number; reason: string }
   | { kind: 'corrupt'; offset: number; reason: string };
 
@@ -85,8 +91,8 @@ class Window {
 }
 
 /**
- * Every record of the journal in order; the last entry is a `torn` or `corrupt` one when the journal does not end
- * cleanly. Read errors are thrown.
+ * Every record of the journal in order; the last entry is an `end`, `torn` or `corrupt` one when the file does not end
+ * right after the last record. Read errors are thrown.
  */
 export function* journalEntries(src: ByteSource, bufferBytes = DEFAULT_BUFFER): Generator<JournalEntry, void, undefined> {
   const w = new Window(src, bufferBytes);
@@ -113,7 +119,13 @@ export function* journalEntries(src: ByteSource, bufferBytes = DEFAULT_BUFFER): 
     const payload = len < MIN_PAYLOAD ? undefined : w.bytes(pos + RECORD_HEADER, len);
     if (payload === undefined || crc32(payload) !== crc) {
       if (zeroFrom(w, pos, size)) {
-        yield { kind: 'torn', offset: pos, bytes: left, reason: `the last ${left} bytes are zeros` };
+        yield { kind: 'end', offset: pos, bytes: left };
+        return;
+      }
+      const end = pos + RECORD_HEADER + len;
+      // A write cut at sector c leaves [c, end) zero: the record's trailing zeros reach back to a sector boundary.
+      if (zeroFrom(w, end, size) && Math.ceil(zeroSuffixStart(w, pos, end) / SECTOR) * SECTOR < end) {
+        yield { kind: 'torn', offset: pos, bytes: left, reason: `the record at byte ${pos} was never written to its end (only zeros follow)` };
         return;
       }
       const reason = payload === undefined ? `a record of ${len} bytes is too short to hold a change` : 'checksum mismatch';
@@ -133,6 +145,18 @@ function crcOf(w: Window, from: number, length: number): number {
     at += n;
   }
   return crc;
+}
+
+/** Where the run of zeros ending at `to` starts (`to` when the byte before it is not zero). */
+function zeroSuffixStart(w: Window, from: number, to: number): number {
+  let start = from;
+  for (let at = from; at < to; ) {
+    const n = Math.min(w.capacity, to - at);
+    const chunk = w.bytes(at, n);
+    for (let i = 0; i < n; i++) if (chunk[i] !== 0) start = at + i + 1;
+    at += n;
+  }
+  return start;
 }
 
 function zeroFrom(w: Window, from: number, size: number): boolean {

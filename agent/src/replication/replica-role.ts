@@ -85,8 +85,10 @@ export class ReplicaRole {
   private connect(): void {
     if (this.stopped) return;
     const repo = this.host.repo();
-    // A quarantined copy re-seeds itself from the primary's snapshot.
+    // A quarantined copy re-seeds itself from the primary's snapshot. A healthy one subscribes once what it applied is
+    // on its disk: the primary counts the position a Subscribe gives as acknowledged.
     if (repo.damage !== undefined) this.forceSnapshot = true;
+    else if (repo.afterDurable(repo.seq, () => this.connect())) return;
     this.pendingChange = [];
     this.pendingSnapshot = [];
     this.helloSeq = -1;
