@@ -2,10 +2,12 @@
 // Concurrent writes share fdatasyncs (group commit) and none is answered before the sync that covers it; creations and
 // deletions wait for their folder entries; a failed sync is never acknowledged and quarantines that repository only.
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitBody, tempDir } from './helpers/agent.js';
+import { fileSource, journalEntries } from '../src/persistence/record-reader.js';
 import { ControlledSync, metric, startDurableAgent } from './helpers/durable-agent.js';
+import { closeSync, openSync } from 'node:fs';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -196,5 +198,39 @@ test('what was acknowledged loads back after a restart, with either setting', as
     } finally {
       await b.close();
     }
+  }
+});
+
+test('more repositories than open journals: descriptors stay bounded, and an evicted journal gives its preallocation back', async (t) => {
+  for (const fsync of ['batch', 'off'] as const) {
+    const data = tempDir();
+    const a = await startDurableAgent(data, { fsync });
+    const journalFds = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(join(data, 'repos'));
+      } catch {
+        return false;
+      }
+    }).length;
+    try {
+      for (let i = 0; i < 300; i++) {
+        const name = `r${String(i).padStart(3, '0')}`;
+        t.is((await a.client.post('/repos', { name })).status, 201);
+        t.is((await a.client.post(`/repos/${name}/commits`, commitBody('main', { f: `${i}` }))).status, 201);
+      }
+      t.true(journalFds() <= 256, `${journalFds()} journal descriptors open (${fsync})`);
+      // The first repositories' journals were closed: no zeros left past their records.
+      const path = join(data, 'repos', 'r000', 'journal');
+      const fd = openSync(path, 'r');
+      const kinds = [...journalEntries(fileSource(fd))].map((e) => e.kind);
+      closeSync(fd);
+      t.deepEqual(kinds, ['record'], fsync);
+      t.true(statSync(path).size < 4096);
+      // Still writable (the journal opens again).
+      t.is((await a.client.post('/repos/r000/commits', commitBody('main', { f: 'again' }))).status, 201);
+    } finally {
+      await a.close();
+    }
+    t.is(journalFds(), 0, 'every journal closed');
   }
 });

@@ -242,7 +242,8 @@ export class LocalDiskPersistence {
       throw damagedError(repo.name, repo.damage ?? 'journal write failed');
     }
     jf.written = change.seq;
-    this.commits?.markDirty(jf);
+    if (this.commits) this.commits.markDirty(jf);
+    else jf.durable = jf.submitted = change.seq; // nothing to wait for: the descriptor may close when evicted
   }
 
   private fdOf(jf: JournalFile): number {
