@@ -138,8 +138,7 @@ export class ReplicationManager {
       this.entries.delete(repo);
     }
     const deleted = this.opts.store.has(repo) ? this.opts.store.delete(repo) : undefined;
-    await this.file.remove(repo);
-    await deleted;
+    await Promise.all([this.file.remove(repo), deleted]);
   }
 
   /**
