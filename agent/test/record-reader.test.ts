@@ -113,6 +113,10 @@ test('a last record cut at a sector boundary in preallocated space is torn; one 
   const damaged = Buffer.concat([journal, Buffer.alloc(4096)]);
   damaged[last + 1000] ^= 0x08;
   t.like(readAll(damaged, 1000)[3], { kind: 'corrupt', offset: last });
+  // A length field grown into the zeros after it: a complete record with a damaged length, not a cut one.
+  const grown = Buffer.concat([journal, Buffer.alloc(200_000)]);
+  grown.writeUInt32LE(grown.readUInt32LE(last) + 0x10000, last);
+  t.like(readAll(grown, 1000)[3], { kind: 'corrupt', offset: last });
   // Zeros inside it that stop short of its end (a hole, not a cut): corruption.
   const holed = Buffer.concat([journal, Buffer.alloc(4096)]);
   holed.fill(0, last + 1024, last + 4096);
@@ -170,7 +174,7 @@ test('property: any single damaged byte of a journal is corruption, whatever the
     // exactly as a write cut there.
     const cutLookalike = at === records.length - 1 && buf[at] === 0 && at % 512 === 0;
     return last.kind === 'corrupt' || (cutLookalike && last.kind === 'torn');
-  }), { numRuns: 1000 });
+  }), { numRuns: 3000 });
   t.pass();
 });
 

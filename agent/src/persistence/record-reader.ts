@@ -108,8 +108,8 @@ export function* journalEntries(src: ByteSource, bufferBytes = DEFAULT_BUFFER): 
     const len = header.readUInt32LE(0);
     const crc = header.readUInt32LE(4);
     if (len > left - RECORD_HEADER) {
-      const complete = encodedChangeLength((at, n) => w.bytes(pos + RECORD_HEADER + at, n), left - RECORD_HEADER);
-      if (complete !== undefined && crcOf(w, pos + RECORD_HEADER, complete) === crc) {
+      const complete = completeRecord(w, pos, crc, left - RECORD_HEADER);
+      if (complete !== undefined) {
         yield { kind: 'corrupt', offset: pos, reason: `record at byte ${pos}: its length field says ${len} bytes, the complete record it heads holds ${complete}` };
         return;
       }
@@ -123,9 +123,15 @@ export function* journalEntries(src: ByteSource, bufferBytes = DEFAULT_BUFFER): 
         return;
       }
       const end = pos + RECORD_HEADER + len;
-      // A write cut at sector c leaves [c, end) zero: the record's trailing zeros reach back to a sector boundary.
+      // A write cut at sector c leaves [c, end) zero: the record's trailing zeros reach back to a sector boundary
+      // (unless what is there is a complete record whose length field was damaged to run into the zeros).
       if (zeroFrom(w, end, size) && Math.ceil(zeroSuffixStart(w, pos, end) / SECTOR) * SECTOR < end) {
-        yield { kind: 'torn', offset: pos, bytes: left, reason: `the record at byte ${pos} was never written to its end (only zeros follow)` };
+        const complete = completeRecord(w, pos, crc, len);
+        if (complete === undefined) {
+          yield { kind: 'torn', offset: pos, bytes: left, reason: `the record at byte ${pos} was never written to its end (only zeros follow)` };
+          return;
+        }
+        yield { kind: 'corrupt', offset: pos, reason: `record at byte ${pos}: its length field says ${len} bytes, the complete record it heads holds ${complete}` };
         return;
       }
       const reason = payload === undefined ? `a record of ${len} bytes is too short to hold a change` : 'checksum mismatch';
@@ -135,6 +141,15 @@ export function* journalEntries(src: ByteSource, bufferBytes = DEFAULT_BUFFER): 
     yield { kind: 'record', offset: pos, payload };
     pos += RECORD_HEADER + len;
   }
+}
+
+/**
+ * The length of the complete record at `pos` as the codec delimits its payload (at most `available` bytes), when its
+ * checksum is `crc`: the record is whole and only its length field is wrong. Undefined when there is none.
+ */
+function completeRecord(w: Window, pos: number, crc: number, available: number): number | undefined {
+  const length = encodedChangeLength((at, n) => w.bytes(pos + RECORD_HEADER + at, n), available);
+  return length !== undefined && crcOf(w, pos + RECORD_HEADER, length) === crc ? length : undefined;
 }
 
 function crcOf(w: Window, from: number, length: number): number {
