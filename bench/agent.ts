@@ -1,10 +1,14 @@
 // The agent benchmark: a bare Node HTTP server (the ceiling), fastify serving a fixed 1 KiB body and taking the commit
 // JSON body to answer a fixed reply (the framework's floors),
 // the agent's single-file commits/s and 1 KiB file reads/s at a few concurrencies with p50/p99, the git CLI making the same
-// commits on tmpfs, and the memory held per raw byte stored.
+// commits on tmpfs, and the memory held per raw byte stored. The agent measured against the floors keeps its data on
+// tmpfs (/dev/shm), where an fsync costs nothing; the price of durability is measured apart, with two more agents whose
+// data is on the real disk (BENCH_DISK_DIR, default the OS temp folder): GOVC_FSYNC=batch (acknowledged once on disk,
+// group commit) and GOVC_FSYNC=off, in the same alternating rounds (commit_ratio_fsync = batch / off).
 import autocannon from 'autocannon';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuSeconds, startAgentProcess, startCeiling, startFastifyFloor } from './servers.js';
 import { printTable } from './table.js';
@@ -96,17 +100,25 @@ export async function agentBench(): Promise<void> {
   // alike; the ratios are taken per round and the median round is reported.
   const ceiling = await startCeiling();
   const floor = await startFastifyFloor();
+  const logLevel = process.env.GOVC_LOG_LEVEL ?? 'info';
   const dataDir = mkdtempSync(join('/dev/shm', 'govc-bench-data-'));
-  const agent = await startAgentProcess({ GOVC_DATA_DIR: dataDir, GOVC_LOG_LEVEL: process.env.GOVC_LOG_LEVEL ?? 'info' });
+  const agent = await startAgentProcess({ GOVC_DATA_DIR: dataDir, GOVC_LOG_LEVEL: logLevel });
   const api = agent.url + '/api/v1';
+  const diskRoot = process.env.BENCH_DISK_DIR ?? tmpdir();
+  const syncedDir = mkdtempSync(join(diskRoot, 'govc-bench-fsync-'));
+  const unsyncedDir = mkdtempSync(join(diskRoot, 'govc-bench-nofsync-'));
+  const synced = await startAgentProcess({ GOVC_DATA_DIR: syncedDir, GOVC_FSYNC: 'batch', GOVC_LOG_LEVEL: logLevel });
+  const unsynced = await startAgentProcess({ GOVC_DATA_DIR: unsyncedDir, GOVC_FSYNC: 'off', GOVC_LOG_LEVEL: logLevel });
   const runs: (Run & { round: number })[] = [];
   try {
-    await fetch(api + '/repos', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) });
     const seed = JSON.stringify({
       branch: 'main', message: 'seed', author: { name: 'Bench', email: 'bench@example.com' },
       files: Array.from({ length: FILES }, (_, i) => ({ path: `src/f${i}.txt`, content: content(-(i + 1)) })),
     });
-    await fetch(api + '/repos/bench/commits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: seed });
+    for (const base of [api, synced.url + '/api/v1', unsynced.url + '/api/v1']) {
+      await fetch(base + '/repos', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) });
+      await fetch(base + '/repos/bench/commits', { method: 'POST', headers: { 'content-type': 'application/json' }, body: seed });
+    }
     const objectBytes0 = await metric(agent.url, 'govc_object_bytes');
     const memory0 = await metric(agent.url, 'govc_memory_bytes');
     const rss0 = await metric(agent.url, 'process_resident_memory_bytes');
@@ -127,6 +139,13 @@ export async function agentBench(): Promise<void> {
           connections,
           requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: commitBody(i++) }) }],
         })) });
+        for (const [what, server] of [['agent commit disk fsync=batch', synced], ['agent commit disk fsync=off', unsynced]] as const) {
+          runs.push({ round, ...(await load(what, server.pid, {
+            url: server.url + '/api/v1/repos/bench/commits',
+            connections,
+            requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: commitBody(i++) }) }],
+          })) });
+        }
       }
     }
     const objectBytes = (await metric(agent.url, 'govc_object_bytes')) - objectBytes0;
@@ -140,6 +159,12 @@ export async function agentBench(): Promise<void> {
     const commitBest = perRound((r) => best('agent commit', r).perSecond);
     const readBest = perRound((r) => best('agent read', r).perSecond);
     const cpuOf = (what: string) => median(runs.filter((r) => r.what === what).map((r) => r.cpuUs));
+    const SYNCED = 'agent commit disk fsync=batch';
+    const UNSYNCED = 'agent commit disk fsync=off';
+    const at = (what: string, round: number, connections: number) => runs.find((r) => r.what === what && r.round === round && r.connections === connections)!.perSecond;
+    const fsyncByConns = Object.fromEntries(CONCURRENCY.map((c) => [String(c), Math.round(perRound((r) => at(SYNCED, r, c) / at(UNSYNCED, r, c)) * 1000) / 1000]));
+    const fsyncs = await metric(synced.url, 'govc_journal_fsyncs_total');
+    const fsyncBatch = (await metric(synced.url, 'govc_journal_fsync_batch_size_sum')) / fsyncs;
     printTable(
       ['round', 'what', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'errors'],
       [
@@ -148,6 +173,7 @@ export async function agentBench(): Promise<void> {
       ],
     );
     process.stdout.write(`commits stored: ${i}; raw object bytes ${objectBytes}; memory accounted ${memory}; RSS growth ${rss}\n`);
+    process.stdout.write(`on disk (${diskRoot}), fsync=batch: ${fsyncs} fdatasyncs, ${fsyncBatch.toFixed(1)} commits each on average\n`);
     const round = (x: number) => Math.round(x * 1000) / 1000;
     console.log(JSON.stringify({
       bench: 'agent',
@@ -162,6 +188,11 @@ export async function agentBench(): Promise<void> {
       fastify_post_floor_ratio_ceiling: round(perRound((r) => best('fastify JSON POST', r).perSecond / best('ceiling GET', r).perSecond)),
       commit_ratio_fastify_post_floor: round(perRound((r) => best('agent commit', r).perSecond / best('fastify JSON POST', r).perSecond)),
       commit_ratio_git: round(commitBest / gitPerSecond),
+      commit_disk_fsync_per_s: Math.round(perRound((r) => best(SYNCED, r).perSecond)),
+      commit_disk_nofsync_per_s: Math.round(perRound((r) => best(UNSYNCED, r).perSecond)),
+      commit_ratio_fsync: round(perRound((r) => best(SYNCED, r).perSecond / best(UNSYNCED, r).perSecond)),
+      commit_ratio_fsync_by_conns: fsyncByConns,
+      fsync_batch_avg: round(fsyncBatch),
       memory_ratio: round(memory / objectBytes),
       rss_ratio: round(rss / objectBytes),
       ceiling_cpu_us: cpuOf('ceiling GET'),
@@ -173,8 +204,10 @@ export async function agentBench(): Promise<void> {
     }));
   } finally {
     await agent.stop();
+    await synced.stop();
+    await unsynced.stop();
     await ceiling.stop();
     await floor.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of [dataDir, syncedDir, unsyncedDir]) rmSync(dir, { recursive: true, force: true });
   }
 }

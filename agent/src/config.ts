@@ -8,6 +8,8 @@ export interface AgentConfig {
   http: { host: string; port: number };
   /** Where the local-disk tier keeps repositories; empty string = memory only. */
   dataDir: string;
+  /** batch: a write is acknowledged once on disk (one fdatasync per batch of concurrent writes); off: never synced. */
+  fsync: 'batch' | 'off';
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** Largest request body accepted, in bytes (413 above it). */
   bodyLimit: number;
@@ -119,9 +121,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AgentConfig {
     throw new ConfigError(`GOVC_LOG_LEVEL must be error, warn, info or debug, got ${JSON.stringify(env.GOVC_LOG_LEVEL)}`);
   }
   const httpAddr = env.GOVC_HTTP_ADDR ?? '127.0.0.1:8080';
+  const fsync = (env.GOVC_FSYNC || 'batch').toLowerCase();
+  if (fsync !== 'batch' && fsync !== 'off') throw new ConfigError(`GOVC_FSYNC must be batch or off, got ${JSON.stringify(env.GOVC_FSYNC)}`);
   return {
     http: parseAddr(httpAddr, 'GOVC_HTTP_ADDR'),
     dataDir: env.GOVC_DATA_DIR === undefined ? resolve('.data') : env.GOVC_DATA_DIR === '' ? '' : resolve(env.GOVC_DATA_DIR),
+    fsync,
     logLevel: logLevel as AgentConfig['logLevel'],
     bodyLimit: parseBytes(env.GOVC_BODY_LIMIT ?? '64MiB', 'GOVC_BODY_LIMIT'),
     limits: loadLimits(env),

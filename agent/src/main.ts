@@ -28,10 +28,14 @@ async function main(): Promise<void> {
   let ready = false;
   let persistence: LocalDiskPersistence | undefined;
   if (config.dataDir !== '') {
-    persistence = new LocalDiskPersistence(config.dataDir, log);
+    persistence = new LocalDiskPersistence(config.dataDir, log, { fsync: config.fsync });
     const started = Date.now();
     const report = persistence.loadInto(store);
-    log.info('loaded repositories from disk', { dataDir: config.dataDir, ...report, ms: Date.now() - started });
+    // Each damaged repository was logged on its own; the others serve.
+    log.info('loaded repositories from disk', {
+      dataDir: config.dataDir, fsync: config.fsync, repositories: report.repositories, changes: report.changes,
+      repaired: report.repaired, damaged: report.damaged.map((d) => d.repo), ms: Date.now() - started,
+    });
   }
   const rc = config.replication;
   let replication: ReplicationNode | undefined;
@@ -40,7 +44,7 @@ async function main(): Promise<void> {
   let draining = false;
   const isReady = () => ready && !draining;
   const app = await createHttpServer({
-    store, log, bodyLimit: config.bodyLimit, limits: config.limits, isReady, version,
+    store, log, bodyLimit: config.bodyLimit, limits: config.limits, isReady, version, journal: persistence?.stats,
     replication: replication && { manager: replication.manager, rate: replication.rate },
   });
   await app.listen({ host: config.http.host, port: config.http.port });
@@ -59,7 +63,7 @@ async function main(): Promise<void> {
     await replication?.close();
     await app.close();
     await closeWorkers();
-    persistence?.close();
+    await persistence?.close();
     flushLogs();
     process.exit(0);
   };

@@ -42,7 +42,7 @@ export function createReplicationNode(cfg: ReplicationConfig & { token: string }
             return {
               repositories: store.count, memoryBytes: store.memoryBytes, memoryLimitBytes: memoryLimit(),
               cpuSeconds: (cpu.user + cpu.system) / 1e6, requestRate: r.requests, writeRate: r.writes,
-              advertiseAddr: cfg.advertiseAddr, httpAddr: cfg.httpAdvertiseAddr, damagedRepos: [],
+              advertiseAddr: cfg.advertiseAddr, httpAddr: cfg.httpAdvertiseAddr, damagedRepos: store.damagedNames(),
             };
           },
         },

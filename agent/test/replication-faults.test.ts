@@ -1,11 +1,11 @@
 // Replication under faults: replicas killed under quorum writes, a new primary while the old one still runs (fencing),
 // and anti-entropy repairing a replica that silently differs.
 import test from 'ava';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
 import { WriteConcern } from '../../proto/gen/govc/v1/admin.js';
 import { encodeChange } from '../../agent/src/persistence/change-codec.js';
+import { RECORD_HEADER, fileSource, journalEntries, sealRecord } from '../../agent/src/persistence/record-reader.js';
 import { assignAll, commit, converged, startCluster, startNode, stopAll, until } from './helpers/replication-cluster.js';
 
 test.serial('kill -9 of one replica under quorum writes: no errors; of two: clean 503s, nothing acknowledged lost', async (t) => {
@@ -116,13 +116,17 @@ test.serial('anti-entropy finds a replica that differs at the same seq and repai
     let sha = '';
     for (let i = 0; i < 5; i++) sha = (await commit(p, 'ae', i)).body.sha;
     const good = await converged(nodes, 'ae');
-    // Corrupt r1 behind replication's back: an extra ref recorded at the same seq, as a bad disk or bug might.
+    // Corrupt r1 behind replication's back, as a bug might: its last change replaced by another at the same seq (a
+    // well-formed journal, so it loads; damage the journal's checksums catch is quarantined instead, see
+    // replication-damage.test.ts).
     await r1.proc.stop('SIGKILL');
-    const payload = encodeChange({ seq: good.appliedSeq, epoch: 1, objects: [], refs: [{ name: 'refs/heads/rogue', old: null, new: sha }] });
-    const header = Buffer.alloc(8);
-    header.writeUInt32LE(payload.length, 0);
-    header.writeUInt32LE(crc32(payload), 4);
-    appendFileSync(join(r1.dataDir, 'repos', 'ae', 'journal'), Buffer.concat([header, payload]));
+    const journal = join(r1.dataDir, 'repos', 'ae', 'journal');
+    const fd = openSync(journal, 'r');
+    let lastAt = 0;
+    for (const e of journalEntries(fileSource(fd))) if (e.kind === 'record') lastAt = e.offset;
+    closeSync(fd);
+    truncateSync(journal, lastAt);
+    appendFileSync(journal, sealRecord(encodeChange({ seq: good.appliedSeq, epoch: 1, objects: [], refs: [{ name: 'refs/heads/rogue', old: null, new: sha }] }, RECORD_HEADER)));
     nodes[1] = await startNode('n1', {}, r1);
     const bad = await nodes[1].admin.state('ae');
     t.true(bad.refs.some((r) => r.name === 'refs/heads/rogue'));

@@ -71,3 +71,27 @@ export function decodeChange(buf: Buffer): Change {
   const parsed = JSON.parse(buf.toString('utf8', at, at + jsonLen)) as Pick<Change, 'refs' | 'meta'>;
   return parsed.meta ? { seq, epoch, objects, refs: parsed.refs, meta: parsed.meta } : { seq, epoch, objects, refs: parsed.refs };
 }
+
+/**
+ * The length of the change encoded at the start of a byte range of `available` bytes, found by walking its structure
+ * (object and JSON lengths) without looking at the data; undefined when the walk runs past the range or the version is
+ * unknown. `read(at, n)` returns the n bytes at offset `at` of the range. The journal uses it to tell a torn record from
+ * a complete one whose length field was damaged.
+ */
+export function encodedChangeLength(read: (at: number, n: number) => Buffer, available: number): number | undefined {
+  if (available < 13) return undefined;
+  const version = read(0, 1)[0];
+  if (version !== 1 && version !== VERSION) return undefined;
+  let at = version >= 2 ? 17 : 9;
+  if (at + 4 > available) return undefined;
+  const count = read(at, 4).readUInt32LE(0);
+  at += 4;
+  if (count * 25 > available - at) return undefined;
+  for (let i = 0; i < count; i++) {
+    if (at + 25 > available) return undefined;
+    at += 25 + read(at + 21, 4).readUInt32LE(0);
+  }
+  if (at + 4 > available) return undefined;
+  at += 4 + read(at, 4).readUInt32LE(0);
+  return at <= available ? at : undefined;
+}

@@ -3,7 +3,7 @@
 // questions (serve here or forward, wait for a write concern, wait for a sequence number). Repositories this agent does
 // not hold are forwarded along the routes the operator publishes.
 import { GovcError, invalid } from '../errors.js';
-import { Change, Repository } from '../store/repository.js';
+import { Change, Repository, damagedError } from '../store/repository.js';
 import { RepositoryStore } from '../store/repository-store.js';
 import { RepoState, Role as WireRole, WriteConcern as WireConcern } from '../../../proto/gen/govc/v1/admin.js';
 import { ChecksumReply, Subscribe } from '../../../proto/gen/govc/v1/replication.js';
@@ -137,8 +137,8 @@ export class ReplicationManager {
       e.window.clear();
       this.entries.delete(repo);
     }
-    if (this.opts.store.has(repo)) this.opts.store.delete(repo);
-    await this.file.remove(repo);
+    const deleted = this.opts.store.has(repo) ? this.opts.store.delete(repo) : undefined;
+    await Promise.all([this.file.remove(repo), deleted]);
   }
 
   /**
@@ -243,11 +243,32 @@ export class ReplicationManager {
 
   private watch(e: Entry, repo: Repository): void {
     e.unlisten?.();
-    e.unlisten = repo.onChange((r, change) => {
+    const offChange = repo.onChange((r, change) => {
       e.window.push(change);
       e.primary?.changed();
       e.seqWaiters.release((target) => r.seq >= target);
     });
+    const offDamage = repo.onDamage((damage) => this.damaged(e, damage));
+    e.unlisten = () => {
+      offChange();
+      offDamage();
+    };
+  }
+
+  /**
+   * The repository was quarantined at runtime (a journal write or sync failed). A replica re-seeds itself from a
+   * snapshot; a primary stops serving its replicas (its copy on disk is not what they hold) until it is failed over.
+   */
+  private damaged(e: Entry, damage: string): void {
+    const name = e.stored.assignment.repo;
+    e.replica?.resync();
+    e.primary?.stop(damagedError(name, damage));
+  }
+
+  /** A quarantined copy neither serves replicas nor answers for anti-entropy. */
+  private refuseIfDamaged(repo: string): void {
+    const r = this.opts.store.has(repo) ? this.opts.store.get(repo) : undefined;
+    if (r?.damage !== undefined) throw damagedError(repo, r.damage);
   }
 
   private installSnapshot(e: Entry, change: Change, createdAt: string): void {
@@ -255,9 +276,9 @@ export class ReplicationManager {
     const name = e.stored.assignment.repo;
     const old = store.has(name) ? store.get(name) : undefined;
     const meta = { name, description: change.meta?.description ?? '', defaultBranch: change.meta?.defaultBranch ?? 'main', createdAt: createdAt || old?.meta.createdAt || new Date().toISOString() };
-    if (old) store.delete(name);
+    // Persistence gives it a fresh journal, renamed over the old one once the snapshot is durable.
     const repo = new Repository(meta);
-    store.add(repo);
+    store.replace(repo);
     e.window.clear();
     this.watch(e, repo);
     this.guard(e);
@@ -274,6 +295,8 @@ export class ReplicationManager {
     if (!e || !e.primary || sub.epoch !== e.stored.assignment.epoch) {
       throw new GovcError('conflict', 'not_primary', `this agent is not the primary of ${sub.repo} in epoch ${sub.epoch} (it knows epoch ${known})`);
     }
+    // Its empty quarantined copy must never reach a replica as a snapshot.
+    this.refuseIfDamaged(sub.repo);
     const primary = e.primary;
     primary.attach(sub, sink);
     return {
@@ -289,6 +312,7 @@ export class ReplicationManager {
       if (e && epoch > e.stored.assignment.epoch) this.fence(repo, epoch);
       throw new GovcError('conflict', 'not_primary', `this agent is not the primary of ${repo} in epoch ${epoch}`);
     }
+    this.refuseIfDamaged(repo);
     const r = this.opts.store.get(repo);
     return { seq: r.seq, checksum: repoChecksum(r), epoch: e.stored.assignment.epoch };
   }
@@ -377,23 +401,26 @@ export class ReplicationManager {
     const r = this.opts.store.has(repo) ? this.opts.store.get(repo) : undefined;
     if (!e && !r) throw new GovcError('not_found', 'repo_not_found', `repository ${JSON.stringify(repo)} is not on this agent`);
     const a = e?.stored.assignment;
+    // A quarantined copy counts as holding nothing: never chosen for failover, never in sync.
+    const damage = r?.damage;
+    const held = damage === undefined ? r : undefined;
     return {
       repo,
       role: !a ? WireRole.ROLE_UNSPECIFIED : a.role === 'primary' ? WireRole.ROLE_PRIMARY : WireRole.ROLE_REPLICA,
       epoch: a ? Math.max(a.epoch, e!.stored.fencedAt ?? 0) : 0,
-      appliedSeq: r?.seq ?? 0,
-      lastEpoch: r?.lastEpoch ?? 0,
-      refs: r ? r.listRefs('').map(([name, id]) => ({ name, id })) : [],
-      checksum: r ? repoChecksum(r) : '',
+      appliedSeq: held?.seq ?? 0,
+      lastEpoch: held?.lastEpoch ?? 0,
+      refs: held ? held.listRefs('').map(([name, id]) => ({ name, id })) : [],
+      checksum: held ? repoChecksum(held) : '',
       primaryAddr: a?.primaryAddr ?? '',
       writeConcern: !a ? WireConcern.WRITE_CONCERN_UNSPECIFIED : a.writeConcern === 'async' ? WireConcern.WRITE_CONCERN_ASYNC : a.writeConcern === 'quorum' ? WireConcern.WRITE_CONCERN_QUORUM : WireConcern.WRITE_CONCERN_ALL,
       members: e?.primary?.members() ?? [],
       // For failover: a replica that caught up in this epoch (its stream to a dead primary has ended, so not "live").
-      inSync: e?.primary !== undefined || (e?.replica?.caughtUp ?? false) || (a !== undefined && e?.caughtUpIn === a.epoch),
+      inSync: held !== undefined && (e?.primary !== undefined || (e?.replica?.caughtUp ?? false) || (a !== undefined && e?.caughtUpIn === a.epoch)),
       fenced: e !== undefined && a?.role === 'primary' && e.primary === undefined,
       assignmentEpoch: a?.epoch ?? 0,
-      damaged: false,
-      damage: '',
+      damaged: damage !== undefined,
+      damage: damage ?? '',
     };
   }
 }

@@ -45,6 +45,7 @@ export class PrimaryRole {
   private readonly waiters = new SeqWaiters();
   private readonly memberSet: Set<string>;
   private readonly need: number;
+  private readonly offDurable: () => void;
 
   constructor(
     private readonly repo: Repository,
@@ -54,6 +55,8 @@ export class PrimaryRole {
   ) {
     this.memberSet = new Set([...assignment.members, assignment.primaryAddr]);
     this.need = requiredAcks(assignment.writeConcern, this.memberSet.size);
+    // The primary counts toward its write concern only for what is on its own disk.
+    this.offDurable = repo.onDurable(() => this.release());
   }
 
   /** Called for every change applied on the primary, after it entered the window. */
@@ -133,11 +136,15 @@ export class PrimaryRole {
   ack(member: string, seq: number): void {
     if (seq <= (this.acked.get(member) ?? -1)) return;
     this.acked.set(member, seq);
+    this.release();
+  }
+
+  private release(): void {
     this.waiters.release((target) => this.count(target) >= this.need);
   }
 
   private count(seq: number): number {
-    let n = 1; // the primary applied it
+    let n = this.repo.durableSeq >= seq ? 1 : 0; // the primary has it on disk
     for (const [m, s] of this.acked) if (s >= seq && this.memberSet.has(m) && m !== this.opts.self) n++;
     return n;
   }
@@ -156,6 +163,7 @@ export class PrimaryRole {
 
   /** Stops acting as primary: waiting writes fail and every replica stream is closed. */
   stop(reason: GovcError): void {
+    this.offDurable();
     this.waiters.failAll(reason);
     for (const f of this.followers.values()) f.sink.close(reason);
     this.followers.clear();

@@ -1,6 +1,7 @@
 // A replica's side of one repository: keeps one stream open to the primary of its epoch (reconnecting with a short
 // backoff), applies the primary's changes strictly in seq order through the journal, installs snapshots, and
-// acknowledges what it applied. Anything from another epoch is refused.
+// acknowledges what it applied once it is on its own disk. Anything from another epoch is refused. A quarantined copy
+// (damaged files) subscribes asking for a snapshot and so re-seeds itself.
 import { decodeChange } from '../persistence/change-codec.js';
 import { Change } from '../store/repository.js';
 import { PrimaryMessage, SnapshotFrame } from '../../../proto/gen/govc/v1/replication.js';
@@ -85,6 +86,10 @@ export class ReplicaRole {
   private connect(): void {
     if (this.stopped) return;
     const repo = this.host.repo();
+    // A quarantined copy re-seeds itself from the primary's snapshot. A healthy one subscribes once what it applied is
+    // on its disk: the primary counts the position a Subscribe gives as acknowledged.
+    if (repo.damage !== undefined) this.forceSnapshot = true;
+    else if (repo.afterDurable(repo.seq, () => this.connect())) return;
     this.pendingChange = [];
     this.pendingSnapshot = [];
     this.helloSeq = -1;
@@ -182,8 +187,20 @@ export class ReplicaRole {
     this.acknowledge(link);
   }
 
+  /** Acknowledges the applied seq once it is on this replica's disk (a quarantined copy never acknowledges it). */
   private acknowledge(link: PrimaryLink): void {
-    link.send({ body: { $case: 'ack', value: { appliedSeq: this.host.repo().seq } } });
+    const seq = this.host.repo().seq;
+    const send = () => {
+      if (link !== this.link) return;
+      try {
+        link.send({ body: { $case: 'ack', value: { appliedSeq: seq } } });
+      } catch {
+        // the stream just ended; the next one says where this replica is
+      }
+    };
+    const durable = this.host.repo().whenDurable(seq);
+    if (durable) durable.then(send, () => {});
+    else send();
     this.checkSynced();
   }
 

@@ -1,5 +1,5 @@
-// All repositories of this agent, by name. Creation and deletion are announced to subscribers (persistence now,
-// replication later); changes inside a repository are announced by the repository itself.
+// All repositories of this agent, by name. Creation, deletion and replacement (a replica installing a snapshot) are
+// announced to subscribers (persistence); changes inside a repository are announced by the repository itself.
 import { conflict, invalid, notFound } from '../errors.js';
 import { shortRefProblem } from '../git/refname.js';
 import { Repository } from './repository.js';
@@ -15,7 +15,10 @@ export function repoNameProblem(name: string): string | undefined {
 
 export interface StoreListener {
   created?(repo: Repository): void;
-  deleted?(repo: Repository): void;
+  /** May return a promise that resolves once the deletion is durable. */
+  deleted?(repo: Repository): void | Promise<void>;
+  /** `repo` takes the place of `old` under the same name (a snapshot install); no deletion or creation is announced. */
+  replaced?(old: Repository, repo: Repository): void;
 }
 
 export interface Page<T> {
@@ -63,10 +66,31 @@ export class RepositoryStore {
     return this.repos.has(name);
   }
 
-  delete(name: string): void {
+  /** Removes the repository at once; the promise resolves once the removal is durable (rejects if it cannot be). */
+  delete(name: string): Promise<void> {
     const repo = this.get(name);
     this.repos.delete(name);
-    for (const l of this.listeners) l.deleted?.(repo);
+    const durable: Promise<void>[] = [];
+    for (const l of this.listeners) {
+      const p = l.deleted?.(repo);
+      if (p) durable.push(p);
+    }
+    return Promise.all(durable).then(() => undefined);
+  }
+
+  /** Puts `repo` in place of the repository of the same name (added when there is none). */
+  replace(repo: Repository): void {
+    const old = this.repos.get(repo.name);
+    if (!old) return this.add(repo);
+    this.repos.set(repo.name, repo);
+    for (const l of this.listeners) l.replaced?.(old, repo);
+  }
+
+  /** Names of the quarantined repositories, sorted. */
+  damagedNames(): string[] {
+    const out: string[] = [];
+    for (const r of this.repos.values()) if (r.damage !== undefined) out.push(r.name);
+    return out.sort();
   }
 
   /** Repositories sorted by name; `after` is the last name of the previous page. */

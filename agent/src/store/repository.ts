@@ -2,7 +2,10 @@
 // updates as compare-and-swap first and then stores objects and moves refs in one synchronous step, so a change is either
 // wholly visible or not at all. Each applied change gets the next sequence number; persistence (and later replication)
 // consume the same change records.
-import { conflict, invalid } from '../errors.js';
+// Durability: a change is visible in memory as soon as it is applied; persistence says when it is on disk
+// (`markDurable`), and whoever acknowledges a write waits for that (`whenDurable`). A repository whose disk copy no
+// longer matches (corrupt journal, failed write or fsync) is quarantined (`markDamaged`): it refuses every change.
+import { GovcError, conflict, invalid } from '../errors.js';
 import { GitObject, ObjectId } from '../git/objects.js';
 import { refNameProblem } from '../git/refname.js';
 import { ObjectStore } from './object-store.js';
@@ -40,6 +43,17 @@ export type ChangeJournal = (repo: Repository, change: Change) => void;
 /** Runs before a local write is checked; throwing (e.g. "not the primary") rejects it with nothing applied. */
 export type WriteGuard = (repo: Repository) => void;
 
+/** 503 for anything asked of a quarantined repository. */
+export function damagedError(name: string, damage: string): GovcError {
+  return new GovcError('unavailable', 'repository_damaged',
+    `repository ${name} is damaged and quarantined (${damage}); it serves nothing until it is re-seeded from a healthy replica or deleted`);
+}
+
+interface DurableWaiter {
+  seq: number;
+  done(err?: Error): void;
+}
+
 export class Repository {
   readonly objects = new ObjectStore();
   private readonly refs = new Map<string, ObjectId>();
@@ -50,6 +64,12 @@ export class Repository {
   private lastEpochNo = 0;
   /** Stamped on every change this repository makes; replication sets it to the primary's epoch. */
   epoch = 0;
+  /** Set by persistence when it tracks durability (GOVC_FSYNC=batch): the last seq on disk, -1 = not even created. */
+  private durableNo: number | undefined;
+  private durableWaiters: DurableWaiter[] = [];
+  private durableListeners: ((seq: number) => void)[] = [];
+  private damageReason: string | undefined;
+  private damageListeners: ((damage: string) => void)[] = [];
 
   constructor(public meta: RepoMeta) {}
 
@@ -89,6 +109,83 @@ export class Repository {
     return this.objects.memoryBytes + refBytes;
   }
 
+  /** Last seq known to be on disk; the applied seq when nothing tracks durability (memory only, GOVC_FSYNC=off). */
+  get durableSeq(): number {
+    return this.durableNo ?? this.seqNo;
+  }
+
+  /** Why the repository is quarantined, undefined when healthy. */
+  get damage(): string | undefined {
+    return this.damageReason;
+  }
+
+  /**
+   * Resolves once every change up to `seq` is on disk (seq 0: the repository's creation); undefined when it already is.
+   * Rejects with 503 repository_damaged when the repository was quarantined before that.
+   */
+  whenDurable(seq: number): Promise<void> | undefined {
+    if (this.durableSeq >= seq) return undefined;
+    return new Promise<void>((resolve, reject) => this.afterDurable(seq, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * whenDurable without a promise, for the hot path: calls `done` once `seq` is on disk (or with the 503 when the
+   * repository is quarantined first); answers false, without calling it, when `seq` already is.
+   */
+  afterDurable(seq: number, done: (err?: Error) => void): boolean {
+    if (this.durableSeq >= seq) return false;
+    if (this.damageReason !== undefined) done(damagedError(this.name, this.damageReason));
+    else this.durableWaiters.push({ seq, done });
+    return true;
+  }
+
+  /** Calls `listener` with the new durable seq each time it grows. */
+  onDurable(listener: (seq: number) => void): () => void {
+    this.durableListeners.push(listener);
+    return () => {
+      this.durableListeners = this.durableListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Calls `listener` once if the repository gets quarantined. */
+  onDamage(listener: (damage: string) => void): () => void {
+    this.damageListeners.push(listener);
+    return () => {
+      this.damageListeners = this.damageListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Persistence: from now on durability is tracked, and `seq` is what is on disk (-1: the creation is not yet). */
+  trackDurability(seq: number): void {
+    this.durableNo = seq;
+  }
+
+  /** Persistence: every change up to `seq` is on disk. */
+  markDurable(seq: number): void {
+    if (this.durableNo === undefined || seq <= this.durableNo) return;
+    this.durableNo = seq;
+    if (this.durableWaiters.length > 0) {
+      const waiting = this.durableWaiters;
+      this.durableWaiters = [];
+      for (const w of waiting) {
+        if (w.seq <= seq) w.done();
+        else this.durableWaiters.push(w);
+      }
+    }
+    for (const l of this.durableListeners) l(seq);
+  }
+
+  /** Quarantines the repository: no change is applied any more, and writes waiting to be durable fail. */
+  markDamaged(damage: string): void {
+    if (this.damageReason !== undefined) return;
+    this.damageReason = damage;
+    const err = damagedError(this.name, damage);
+    const waiting = this.durableWaiters;
+    this.durableWaiters = [];
+    for (const w of waiting) w.done(err);
+    for (const l of this.damageListeners) l(damage);
+  }
+
   setJournal(journal: ChangeJournal | undefined): void {
     this.journal = journal;
   }
@@ -109,6 +206,7 @@ export class Repository {
    * does not match. Objects referenced by new ref values must be present afterwards.
    */
   apply(objects: StoredObject[], refs: RefUpdate[], meta?: Change['meta']): Change {
+    if (this.damageReason !== undefined) throw damagedError(this.name, this.damageReason);
     this.guard?.(this);
     const seen = new Set<string>();
     for (const u of refs) {
@@ -140,6 +238,7 @@ export class Repository {
 
   /** Applies a change made elsewhere (a replica receiving its primary's log): journaled and announced, but no CAS. */
   applyRecorded(change: Change): void {
+    if (this.damageReason !== undefined) throw damagedError(this.name, this.damageReason);
     this.journal?.(this, change);
     this.replay(change);
     for (const l of this.listeners) l(this, change);

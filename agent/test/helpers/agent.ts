@@ -83,7 +83,7 @@ export interface AgentProcess {
 }
 
 /** Runs the built agent as a real process (for kill -9 and restart tests). */
-export async function spawnAgent(env: Record<string, string>, opts: { port?: number; cwd?: string } = {}): Promise<AgentProcess> {
+export async function spawnAgent(env: Record<string, string>, opts: { port?: number; cwd?: string; readyTimeoutMs?: number } = {}): Promise<AgentProcess> {
   const p = opts.port ?? (await freePort());
   const child = spawn(process.execPath, [AGENT_ENTRY], {
     cwd: opts.cwd,
@@ -94,7 +94,7 @@ export async function spawnAgent(env: Record<string, string>, opts: { port?: num
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const root = `http://127.0.0.1:${p}`;
-  const deadline = Date.now() + 15000;
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 15000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`agent exited with ${child.exitCode}: ${out}`);
     try {

@@ -9,7 +9,9 @@ import { DEFAULT_LIMITS, Limits } from '../../limits.js';
 import { RouteContext } from './context.js';
 import { clientErrorHandler, errorBody, frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './json-offload.js';
+import { installDurabilityHooks } from './durability-hooks.js';
 import { createMetrics } from './metrics.js';
+import { JournalStats } from '../../persistence/journal-stats.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { installReplicationHooks } from './replication-hooks.js';
 import { RequestRate } from './request-rate.js';
@@ -30,6 +32,8 @@ export interface HttpServerOptions {
   /** Answers /readyz: false while loading or draining. */
   isReady: () => boolean;
   version: string;
+  /** The journal's group-commit counters, exposed on /metrics (when the agent persists). */
+  journal?: JournalStats;
   /** Replication on: forwarding, read-your-writes and write-concern waits (see replication-hooks.ts). */
   replication?: { manager: ReplicationManager; rate?: RequestRate };
 }
@@ -50,7 +54,7 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
   });
-  const metrics = createMetrics(store);
+  const metrics = createMetrics(store, opts.journal);
   const logRequest = requestLogger(log);
   // Bodies validated strictly, query strings and path parameters coerced only to their declared scalars (validators.ts).
   app.setValidatorCompiler(requestValidatorCompiler());
@@ -89,6 +93,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
     done();
   });
   installErrorHandling(app, log);
+  // Before the replication hooks: a reply waits for its own durability, then for the write concern.
+  installDurabilityHooks(app, store);
   if (opts.replication) installReplicationHooks(app, opts.replication.manager, metrics.registry, opts.replication.rate);
 
   await app.register(swagger, {

@@ -30,6 +30,7 @@ export function repoRoutes(app: FastifyInstance, { store }: RouteContext): void 
     },
   }, async (req, reply) => {
     const r = store.create(req.body);
+    await r.whenDurable(0); // the creation itself is on disk
     return reply.status(201).header('location', `/api/v1/repos/${r.name}`).send(repoJson(r));
   });
 
@@ -66,7 +67,7 @@ export function repoRoutes(app: FastifyInstance, { store }: RouteContext): void 
   app.delete<{ Params: RepoParams }>('/repos/:repo', {
     schema: { summary: 'Delete a repository and everything in it', tags: ['repositories'], params: repoParams, response: { 204: { type: 'null' }, ...errors } },
   }, async (req, reply) => {
-    store.delete(req.params.repo);
+    await store.delete(req.params.repo); // answered once the deletion is durable
     return reply.status(204).send();
   });
 }

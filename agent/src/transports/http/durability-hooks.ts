@@ -1,0 +1,40 @@
+// Durability and quarantine on REST, in one place for every route:
+// - a write is answered only once its change is on disk: every successful reply carrying `x-govc-seq` waits for the
+//   repository's durable seq to reach it (Repository.afterDurable); a write whose sync failed answers 503
+//   repository_damaged instead and is never acknowledged. Creating and deleting a repository (no seq) wait in their
+//   routes. Runs before the replication hooks' wait for the write concern.
+// - a quarantined repository answers 503 repository_damaged (the message says why) on every route except
+//   DELETE /repos/{repo}, so an admin can drop it. Requests forwarded to another agent never reach this check.
+import { FastifyInstance } from 'fastify';
+import { GovcError } from '../../errors.js';
+import { RepositoryStore } from '../../store/repository-store.js';
+import { damagedError } from '../../store/repository.js';
+import { errorBody } from './errors.js';
+
+const DELETE_REPO = '/api/v1/repos/:repo';
+
+export function installDurabilityHooks(app: FastifyInstance, store: RepositoryStore): void {
+  // Callback-style hooks: they run on every request, and async hooks cost a promise each.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const name = (req.params as { repo?: string } | undefined)?.repo;
+    if (name === undefined || !store.has(name)) return done();
+    const { damage } = store.get(name);
+    if (damage === undefined || (req.method === 'DELETE' && req.routeOptions.url === DELETE_REPO)) return done();
+    done(damagedError(name, damage));
+  });
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const seq = reply.getHeader('x-govc-seq');
+    const name = (req.params as { repo?: string } | undefined)?.repo;
+    if (seq === undefined || name === undefined || reply.statusCode >= 300 || !store.has(name)) return done(null, payload);
+    const waiting = store.get(name).afterDurable(Number(seq), (e) => {
+      if (!e) return done(null, payload);
+      const err = e instanceof GovcError ? e : new GovcError('unavailable', 'not_durable', String(e));
+      // Not acknowledged: no seq to read one's writes at.
+      reply.removeHeader('x-govc-seq');
+      reply.removeHeader('content-length');
+      reply.code(err.status).header('content-type', 'application/json; charset=utf-8');
+      done(null, JSON.stringify(errorBody(err.code, err.message)));
+    });
+    if (!waiting) done(null, payload);
+  });
+}
