@@ -23,8 +23,12 @@ test.serial('writes on the primary appear on every replica with identical ids; a
       t.is(head.body.sha, shas[19], n.name);
       t.is(head.headers.get('x-govc-served-by'), n.grpc);
     }
-    const ps = await p.admin.state('demo');
-    t.true(ps.members.every((m) => m.inSync && m.ackedSeq === 20), JSON.stringify(ps.members));
+    // A replica acknowledges a change once it is durable on its disk: the acknowledgements can trail the applied state.
+    const members = await until('every replica acknowledged seq 20', async () => {
+      const ps = await p.admin.state('demo');
+      return ps.members.every((m) => m.inSync && m.ackedSeq === 20) && ps.members;
+    });
+    t.is(members.length, 2);
   } finally {
     await stopAll(nodes);
   }
