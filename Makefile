@@ -3,13 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NPM_STAMP := node_modules/.package-lock.json
 
-.PHONY: help install build run test unit bench clean
+.PHONY: help install build run test unit unit-node24 bench clean
 
 include e2e/e2e.mk
 
 help:
 	@echo "make run    install, build and start one standalone agent (REST on 127.0.0.1:8080)"
-	@echo "make test   install and start what the tests need, run every test"
+	@echo "make test   install and start what the tests need, run every test (unit tests on Node 20 and 24)"
 	@echo "make bench  run the benchmarks (npm run bench -- <name>)"
 	@echo "make e2e    the system against a real kube-apiserver + etcd (built from Go modules, cached)"
 
@@ -28,7 +28,12 @@ run: build
 unit: build
 	npx ava
 
-test: unit e2e
+# The same unit tests on Node 24 LTS (the machine's Node is 20): the binary comes from npm, cached by tools/install-node.sh.
+NODE24_VERSION := 24.22.3
+unit-node24: build
+	PATH="$$(bash tools/install-node.sh $(NODE24_VERSION)):$$PATH" npx ava
+
+test: unit unit-node24 e2e
 
 bench: build
 	npm run bench
