@@ -4,6 +4,7 @@
 // repositories the cluster reconcile re-queues when an agent's damaged list changes.
 import test from 'ava';
 import { type DamagedCopy, damagedCopies, observeDamage, sameDamage } from '../src/damaged-copies.js';
+import { DamageTracker } from '../src/controllers/damage-tracker.js';
 import { damagedPrimaryBlocked } from '../src/damaged-primary.js';
 import { findCondition } from '../src/conditions.js';
 import { observedStatus } from '../src/controllers/repository-status.js';
@@ -128,4 +129,21 @@ test('an agent\'s damaged list changing re-queues exactly the repositories that 
   t.deepEqual(damageChanges(before, new Map([['a', ['r2']], ['b', ['r3', 'r4']]])), ['r1', 'r4']);
   // The same repository moving between agents is a change of both.
   t.deepEqual(damageChanges(new Map([['a', ['r1']]]), new Map([['b', ['r1']]])), ['r1']);
+});
+
+test('a replica damaged for long is reported once per episode as not healing; primaries and fresh damage are not', (t) => {
+  const tracker = new DamageTracker();
+  const now = Date.parse(T1);
+  const list: DamagedCopy[] = [
+    { agent: 'b', role: 'replica', damage: 'x', since: T0 },
+    { agent: 'c', role: 'replica', damage: 'x', since: '2026-12-01T10:04:30Z' },
+    { agent: 'a', role: 'primary', damage: 'x', since: T0 },
+  ];
+  t.deepEqual(tracker.newlyStalled('ns/r', list, now, 120_000), ['b']);
+  t.deepEqual(tracker.newlyStalled('ns/r', list, now + 120_000, 120_000), ['c'], 'b reported already; c now over two minutes old');
+  t.deepEqual(tracker.newlyStalled('ns/r', list, now + 120_000, 120_000), []);
+  // Healed and damaged again later: a new episode.
+  t.deepEqual(tracker.newlyStalled('ns/r', [{ ...list[0], since: T1 }], now + 300_000, 120_000), ['b']);
+  tracker.forget('ns/r');
+  t.deepEqual(tracker.newlyStalled('ns/r', [list[0]], now, 120_000), ['b'], 'a deleted repository\'s record is gone');
 });
