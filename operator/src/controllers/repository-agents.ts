@@ -164,7 +164,7 @@ export async function replicaReports(
 
 /** A replica's failover report from its state: about the assignment it holds, not the epoch a fence raised. */
 export function reportOf(agent: string, s: RepoState): ReplicaReport {
-  return { agent, appliedSeq: s.appliedSeq, epoch: heldEpoch(s), inSync: s.inSync, reachable: true };
+  return { agent, appliedSeq: s.appliedSeq, epoch: heldEpoch(s), inSync: s.inSync, reachable: true, ...(s.damaged ? { damaged: true } : {}) };
 }
 
 async function fenceOrState(admin: AgentAdmin, token: string, addr: string, repo: string, epoch: number): Promise<RepoState | null> {
