@@ -195,7 +195,7 @@ function othersKeptServing(t: ExecutionContext, writers: QuorumWriters, before: 
   t.deepEqual(elsewhere.filter((r) => !writers.acked.get(r)!.some((w) => w.ackedAt > from && w.ackedAt < to)), [], `repositories led elsewhere acknowledged nothing while ${agent} was down`);
 }
 
-/** The agent's other copies were never quarantined, and nothing lists the healed copy any more. */
+/** The agent's other copies were never quarantined, nothing else was ever listed damaged, and nothing lists the healed copy any more. */
 async function blastRadiusOfOne(
   t: ExecutionContext, watch: DamageWatch, after: View, agent: string, dataDir: string, damaged: string, since: number, forensicsBefore: ReadonlyMap<string, number>,
 ): Promise<void> {
@@ -203,6 +203,8 @@ async function blastRadiusOfOne(
     t.deepEqual(quarantineLines(agent, r, since), [], `${r} quarantined on ${agent}`);
     t.is(forensicFiles(dataDir, r).length, forensicsBefore.get(r) ?? 0, `${r} re-seeded on ${agent}`);
   }
+  t.deepEqual(watch.sightings.filter((x) => x.agent !== agent || x.repo !== damaged), [], 'another copy listed as damaged');
+  for (const x of watch.seen(agent, damaged, 'repository')) t.regex(x.damage ?? '', /journal is corrupt/);
   t.false(after.repos.get(damaged)!.status!.conditions!.some((c) => c.reason === 'CopyDamaged'), 'a CopyDamaged condition left after healing');
   await waitFor('no agent lists a damaged copy any more', async () => (await watch.look()).length === 0, { timeoutMs: 45_000, intervalMs: 500 });
 }
