@@ -1,7 +1,7 @@
 // A primary whose journal was damaged while it was down comes back quarantined and resumes fenced, waiting for the
 // operator. A look that missed it (the primary's state could not be read) must not assign it primary again: the
-// assignment reads it once more and stops, so the reconcile fails it over instead (found while writing the e2e test:
-// a blind Assign made a damaged copy an unfenced primary). Then the failover as the reconciler does it: the damaged
+// assignment reads it once more and stops, so the reconcile fails it over instead (before, a failed look led to a
+// blind Assign that made the damaged copy an unfenced primary again). Then the failover as the reconciler does it: the damaged
 // primary stays in the set as a replica, the assignment answers show its copy damaged (status.damagedCopies), and it
 // re-seeds from the new primary, after which the tracker forgets it. Real agent processes on loopback.
 import test from 'ava';
