@@ -13,20 +13,20 @@
 // so the Repository says so (Ready False, CopyDamaged, naming the agent and the damage), every agent answers 503
 // repository_damaged rather than serve an empty repository, the cluster lists the copy; restored by hand, it is
 // Ready again and listed nowhere.
-import test, { type ExecutionContext } from 'ava';
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import test from 'ava';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { join } from 'node:path';
-import type { AgentAdmin, RepoState } from '../../operator/src/agents/agent-admin.js';
+import type { AgentAdmin } from '../../operator/src/agents/agent-admin.js';
 import { Role } from '../../operator/src/agents/agent-admin.js';
-import type { RepositoryResource } from '../../operator/src/crd/generated-types.js';
 import type { PlaneHandle } from '../harness/plane-handle.js';
 import { delay, waitFor } from '../harness/util.js';
 import { DamageWatch } from './helpers/damage-watch.js';
+import { DamagedCluster, grpcOf as grpc, operatorLease, operatorPods } from './helpers/damaged-cluster.js';
 import { agentDataDir, editWhileStopped, flipMiddleByte, forensicFiles, repoDir, restoreByte } from './helpers/journal-damage.js';
-import { createNamespace, isReady } from './helpers/k8s.js';
-import { OPERATOR_NS, agentAdmin, installOperator, listRepositories, uninstallOperator } from './helpers/operator.js';
+import { createNamespace } from './helpers/k8s.js';
+import { OPERATOR_NS, agentAdmin, installOperator, uninstallOperator } from './helpers/operator.js';
 import { uniqueName, usePlane } from './helpers/plane.js';
-import { QuorumWriters, verifyAcked } from './helpers/quorum-writers.js';
+import { verifyAcked } from './helpers/quorum-writers.js';
 
 const plane = usePlane(test);
 const ns = uniqueName('damaged');
@@ -38,106 +38,13 @@ let p: PlaneHandle;
 let kc: KubeConfig;
 let admin: AgentAdmin;
 let token: string;
+let c: DamagedCluster;
 /** Processes this file froze and has not woken yet: `<namespace>/<pod>/<container>` (woken in teardown whatever happens). */
 const frozen = new Set<string>();
 
 async function apply(objects: object[]): Promise<void> {
   const r = await p.kubectl(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }) });
   if (r.code !== 0) throw new Error(r.stderr);
-}
-
-async function agentPods(): Promise<V1Pod[]> {
-  return (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: ns, labelSelector: `govc.io/cluster=${CLUSTER}` })).items;
-}
-
-async function repositories(): Promise<Map<string, RepositoryResource>> {
-  return new Map((await listRepositories(kc, ns)).map((r) => [r.metadata.name!, r]));
-}
-
-interface View {
-  repos: Map<string, RepositoryResource>;
-  pods: Map<string, V1Pod>;
-  ips: Map<string, string>;
-}
-
-const grpc = (v: View, agent: string): string => `${v.ips.get(agent)}:9090`;
-
-/** Every agent Ready, every repository Ready with 3 in-sync copies at the same seq and checksum, none damaged. */
-async function settled(timeoutMs: number): Promise<View> {
-  return waitFor('agents Ready, repositories Ready with 3 in-sync copies that agree', async () => {
-    const list = await agentPods();
-    if (list.length !== AGENTS || !list.every(isReady)) return false;
-    const pods = new Map(list.map((x) => [x.metadata!.name!, x]));
-    const ips = new Map(list.map((x) => [x.metadata!.name!, x.status?.podIP ?? '']));
-    const repos = await repositories();
-    for (const name of REPOS) {
-      const s = repos.get(name)?.status;
-      if (s?.phase !== 'Ready' || !s.primary || (s.replicas ?? []).length !== 2) return false;
-      if ([...(s.inSyncReplicas ?? [])].sort().join() !== [...s.replicas!].sort().join()) return false;
-      if ((s.damagedCopies ?? []).length > 0) return false;
-      const states = await Promise.all([s.primary, ...s.replicas!].map((a) => admin.repoState(`${ips.get(a)}:9090`, token, name)));
-      if (!states.every((x) => x && !x.damaged && x.epoch === s.epoch && x.appliedSeq === states[0]!.appliedSeq && x.checksum === states[0]!.checksum)) return false;
-    }
-    return { repos, pods, ips };
-  }, { timeoutMs, intervalMs: 1_000 });
-}
-
-/** Writers on every repository through whichever agents are Ready (refreshed every 0.5 s, like a Service's endpoints). */
-function startWriters(v: View): { writers: QuorumWriters; stop(): Promise<number> } {
-  let endpoints = [...v.ips.values()].map((ip) => `${ip}:8080`);
-  let watching = true;
-  const watcher = (async () => {
-    while (watching) {
-      await delay(500);
-      try {
-        endpoints = (await agentPods()).filter(isReady).map((x) => `${x.status!.podIP}:8080`);
-      } catch {
-        // keep the last list
-      }
-    }
-  })();
-  const writers = new QuorumWriters(REPOS, () => endpoints);
-  writers.start();
-  let stoppedAt: number | undefined;
-  return {
-    writers,
-    stop: async () => {
-      stoppedAt ??= Date.now();
-      watching = false;
-      await Promise.all([writers.stop(), watcher]);
-      return stoppedAt;
-    },
-  };
-}
-
-/** The quarantine log lines of an agent for `repo` (all its runs, or those logged from `since` on): the damage each gave. */
-function quarantineLines(agent: string, repo: string, since = 0): string[] {
-  const out: string[] = [];
-  for (const line of p.containerLog(ns, agent, 'agent').split('\n')) {
-    if (!line.includes('repository quarantined')) continue;
-    try {
-      const j = JSON.parse(line) as { repo?: string; damage?: string; timestamp?: string };
-      if (j.repo === repo && Date.parse(j.timestamp ?? '') >= since) out.push(j.damage ?? '');
-    } catch {
-      // not a JSON line
-    }
-  }
-  return out;
-}
-
-/** The agent answers again after a restart: its Pod Ready and its Admin API up. */
-async function backUp(agent: string, ip: string, repo: string): Promise<{ at: number; state: RepoState | null }> {
-  return waitFor(`${agent} back`, async () => {
-    const pod = (await agentPods()).find((x) => x.metadata?.name === agent);
-    if (!pod || !isReady(pod)) return false;
-    return { at: Date.now(), state: await admin.repoState(`${ip}:9090`, token, repo) };
-  }, { timeoutMs: 90_000, intervalMs: 100 });
-}
-
-async function events(object: string, reason: string): Promise<Array<{ message: string; count: number }>> {
-  const r = await p.kubectl(['get', 'events', '-n', ns, '--field-selector', `involvedObject.name=${object},reason=${reason}`, '-o', 'json']);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return (JSON.parse(r.stdout) as { items: Array<{ message?: string; count?: number }> }).items.map((e) => ({ message: e.message ?? '', count: e.count ?? 1 }));
 }
 
 function freeze(namespace: string, pod: string, container: string): void {
@@ -149,64 +56,6 @@ function freeze(namespace: string, pod: string, container: string): void {
 function killFrozen(namespace: string, pod: string, container: string): void {
   frozen.delete(`${namespace}/${pod}/${container}`);
   p.signalPod(namespace, pod, container, 'SIGKILL');
-}
-
-/** The operator Lease: who holds it, and since when (ms). */
-async function lease(): Promise<{ holder: string; acquiredAt: number } | undefined> {
-  const r = await p.kubectl(['get', 'lease', 'govc-operator', '-n', OPERATOR_NS, '-o', 'json']);
-  if (r.code !== 0) return undefined;
-  const spec = (JSON.parse(r.stdout) as { spec?: { holderIdentity?: string; acquireTime?: string } }).spec;
-  return spec?.holderIdentity ? { holder: spec.holderIdentity, acquiredAt: Date.parse(spec.acquireTime ?? '') } : undefined;
-}
-
-async function operatorPods(): Promise<string[]> {
-  const pods = (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: OPERATOR_NS, labelSelector: 'app.kubernetes.io/name=govc-operator' })).items;
-  return pods.filter((x) => p.podPid(OPERATOR_NS, x.metadata!.name!, 'operator') !== undefined).map((x) => x.metadata!.name!);
-}
-
-/**
- * After a damaged copy healed: writers stopped, everything settled, the healed copy kept its damaged files for
- * forensics, and every acknowledged write is on every copy of every repository.
- */
-async function verifyAfter(t: ExecutionContext, writers: QuorumWriters): Promise<View> {
-  const after = await settled(240_000);
-  const check = async (v: View, names: readonly string[]): Promise<string[]> => {
-    const missing: string[] = [];
-    for (const name of names) {
-      const s = v.repos.get(name)!.status!;
-      const copies = new Map([s.primary!, ...s.replicas!].map((a) => [a, v.ips.get(a)!]));
-      for (const c of await verifyAcked(admin, token, name, copies, writers.acked.get(name)!)) missing.push(...c.missing.map((sha) => `${name}/${c.agent}/${sha}`));
-    }
-    return missing;
-  };
-  let lost = await check(after, REPOS);
-  // A copy moved between the settled look and its check is looked at again on a fresh placement (a real loss stays).
-  if (lost.length > 0) lost = await check(await settled(180_000), [...new Set(lost.map((l) => l.split('/')[0]))]);
-  t.log(`${writers.totalAcked} writes acknowledged (${[...writers.failures.values()].reduce((a, b) => a + b, 0)} refused or timed out)`);
-  t.deepEqual(lost, [], 'acknowledged writes missing from a copy');
-  return after;
-}
-
-/** Repositories whose primary is not `agent`: each acknowledged a write while `agent` was down. */
-function othersKeptServing(t: ExecutionContext, writers: QuorumWriters, before: View, agent: string, from: number, to: number): void {
-  const elsewhere = REPOS.filter((r) => before.repos.get(r)!.status!.primary !== agent);
-  const gaps = elsewhere.map((r) => `${r} ${writers.longestGap(r, from, to).ms} ms`);
-  t.log(`longest stretch without an acknowledged write while ${agent} was down, repositories led elsewhere: ${gaps.join(', ')}`);
-  t.deepEqual(elsewhere.filter((r) => !writers.acked.get(r)!.some((w) => w.ackedAt > from && w.ackedAt < to)), [], `repositories led elsewhere acknowledged nothing while ${agent} was down`);
-}
-
-/** The agent's other copies were never quarantined, nothing else was ever listed damaged, and nothing lists the healed copy any more. */
-async function blastRadiusOfOne(
-  t: ExecutionContext, watch: DamageWatch, after: View, agent: string, dataDir: string, damaged: string, since: number, forensicsBefore: ReadonlyMap<string, number>,
-): Promise<void> {
-  for (const r of REPOS.filter((x) => x !== damaged)) {
-    t.deepEqual(quarantineLines(agent, r, since), [], `${r} quarantined on ${agent}`);
-    t.is(forensicFiles(dataDir, r).length, forensicsBefore.get(r) ?? 0, `${r} re-seeded on ${agent}`);
-  }
-  t.deepEqual(watch.sightings.filter((x) => x.agent !== agent || x.repo !== damaged), [], 'another copy listed as damaged');
-  for (const x of watch.seen(agent, damaged, 'repository')) t.regex(x.damage ?? '', /journal is corrupt/);
-  t.false(after.repos.get(damaged)!.status!.conditions!.some((c) => c.reason === 'CopyDamaged'), 'a CopyDamaged condition left after healing');
-  await waitFor('no agent lists a damaged copy any more', async () => (await watch.look()).length === 0, { timeoutMs: 45_000, intervalMs: 500 });
 }
 
 test.before(async () => {
@@ -223,7 +72,8 @@ test.before(async () => {
   ]);
   await waitFor('admin token Secret', async () => (await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name: `${CLUSTER}-admin-token` })).data?.token, { timeoutMs: 60_000 });
   ({ admin, token } = await agentAdmin(kc, ns, CLUSTER));
-  await settled(240_000);
+  c = new DamagedCluster(p, kc, ns, CLUSTER, AGENTS, REPOS, admin, token);
+  await c.settled(240_000);
 });
 
 test.after.always(async () => {
@@ -243,21 +93,21 @@ test.after.always(async () => {
 });
 
 test.serial('a replica\'s damaged copy is quarantined on restart and re-seeds itself; Ready with 3 in-sync copies, nothing lost', async (t) => {
-  const before = await settled(180_000);
+  const before = await c.settled(180_000);
   const target = REPOS[0];
   const victim = [...before.repos.get(target)!.status!.replicas!].sort()[0];
   const dataDir = agentDataDir(p, ns, victim, before.pods.get(victim)!.metadata!.uid!);
   const forensicsBefore = new Map(REPOS.map((r) => [r, forensicFiles(dataDir, r).length]));
   const watch = new DamageWatch(kc, ns, CLUSTER);
-  const run = startWriters(before);
+  const run = c.startWriters(before);
   watch.start();
   try {
     await waitFor('writes acknowledged', () => run.writers.acked.get(target)!.length >= 8, { timeoutMs: 60_000 });
     const { result: flipped, killedAt } = editWhileStopped(p, ns, victim, () => flipMiddleByte(join(repoDir(dataDir, target), 'journal')));
     t.log(`${new Date(killedAt).toISOString()} flipped byte ${flipped.offset} (record ${flipped.record} of ${flipped.records}) of ${target}'s journal on replica ${victim}, killed it`);
 
-    const back = await backUp(victim, before.ips.get(victim)!, target);
-    const damage = await waitFor(`${victim} quarantines ${target}`, () => quarantineLines(victim, target, killedAt)[0], { timeoutMs: 30_000 });
+    const back = await c.backUp(victim, before.ips.get(victim)!, target);
+    const damage = await waitFor(`${victim} quarantines ${target}`, () => c.quarantineLines(victim, target, killedAt)[0], { timeoutMs: 30_000 });
     t.log(`${victim} back after ${back.at - killedAt} ms; quarantined ${target}: ${damage}`);
     t.regex(damage, /journal is corrupt/);
     const forensics = await waitFor(`${victim} re-seeds ${target}`, () => {
@@ -265,19 +115,19 @@ test.serial('a replica\'s damaged copy is quarantined on restart and re-seeds it
       return f.length > (forensicsBefore.get(target) ?? 0) && f;
     }, { timeoutMs: 60_000, intervalMs: 200 });
     t.log(`re-seeded: kept ${forensics.join(', ')}`);
-    othersKeptServing(t, run.writers, before, victim, killedAt, back.at);
+    c.othersKeptServing(t, run.writers, before, victim, killedAt, back.at);
     await delay(3_000);
     const stoppedAt = await run.stop();
     const gap = run.writers.longestGap(target, killedAt, stoppedAt);
     t.log(`${target}: longest stretch without an acknowledged write ${gap.ms} ms`);
 
-    const after = await verifyAfter(t, run.writers);
+    const after = await c.verifyAfter(t, run.writers);
     t.true([...after.repos.get(target)!.status!.replicas!, after.repos.get(target)!.status!.primary].includes(victim), `${victim} holds a copy of ${target} again`);
     await watch.stop();
     const seen = watch.seen(victim, target);
     t.log(`seen damaged: cluster ${watch.seen(victim, target, 'cluster').length}×, repository ${watch.seen(victim, target, 'repository').length}× ` +
       `(${seen.length > 0 ? `${seen[0].at - killedAt}..${seen[seen.length - 1].at - killedAt} ms after the kill` : 'healed before any look'})`);
-    await blastRadiusOfOne(t, watch, after, victim, dataDir, target, killedAt, forensicsBefore);
+    await c.blastRadiusOfOne(t, watch, after, victim, dataDir, target, killedAt, forensicsBefore);
   } finally {
     await run.stop();
     await watch.stop();
@@ -285,17 +135,17 @@ test.serial('a replica\'s damaged copy is quarantined on restart and re-seeds it
 });
 
 test.serial('a primary\'s damaged copy found by a new operator leader\'s first look: PrimaryDamaged, failover "damaged", it re-seeds as a replica; nothing lost', async (t) => {
-  const before = await settled(180_000);
+  const before = await c.settled(180_000);
   const target = REPOS[1];
   const victim = before.repos.get(target)!.status!.primary!;
   const oldEpoch = before.repos.get(target)!.status!.epoch!;
   const dataDir = agentDataDir(p, ns, victim, before.pods.get(victim)!.metadata!.uid!);
   const forensicsBefore = new Map(REPOS.map((r) => [r, forensicFiles(dataDir, r).length]));
   const watch = new DamageWatch(kc, ns, CLUSTER);
-  const run = startWriters(before);
+  const run = c.startWriters(before);
   watch.start();
-  const operators = await operatorPods();
-  const leaderBefore = await lease();
+  const operators = await operatorPods(p, kc);
+  const leaderBefore = await operatorLease(p);
   try {
     await waitFor('writes acknowledged', () => run.writers.acked.get(target)!.length >= 8, { timeoutMs: 60_000 });
     // The operator does not see the restart: frozen meanwhile, then replaced. Its next leader (once the Lease expires)
@@ -306,7 +156,7 @@ test.serial('a primary\'s damaged copy found by a new operator leader\'s first l
       try {
         const edit = editWhileStopped(p, ns, victim, () => flipMiddleByte(join(repoDir(dataDir, target), 'journal')));
         t.log(`operator frozen; flipped byte ${edit.result.offset} (record ${edit.result.record} of ${edit.result.records}) of ${target}'s journal on its primary ${victim}, killed it`);
-        return { killedAt: edit.killedAt, back: await backUp(victim, before.ips.get(victim)!, target) };
+        return { killedAt: edit.killedAt, back: await c.backUp(victim, before.ips.get(victim)!, target) };
       } finally {
         for (const o of operators) killFrozen(OPERATOR_NS, o, 'operator');
       }
@@ -315,7 +165,7 @@ test.serial('a primary\'s damaged copy found by a new operator leader\'s first l
     t.regex(back.state?.damage ?? '', /journal is corrupt/);
     t.log(`${victim} back after ${back.at - killedAt} ms, copy damaged (${back.state!.damage}); operator processes replaced`);
     const leader = await waitFor('a new operator leader', async () => {
-      const l = await lease();
+      const l = await operatorLease(p);
       return l && l.holder !== leaderBefore?.holder ? l : false;
     }, { timeoutMs: 60_000, intervalMs: 200 });
     const resumedAt = leader.acquiredAt;
@@ -323,13 +173,13 @@ test.serial('a primary\'s damaged copy found by a new operator leader\'s first l
 
     const victimAddr = grpc(before, victim);
     const failedOver = await waitFor(`${target} failed over away from its damaged primary`, async () => {
-      const s = (await repositories()).get(target)?.status;
+      const s = (await c.repositories()).get(target)?.status;
       const ack = run.writers.firstAckAfter(target, resumedAt, victimAddr);
       return s?.primary && s.primary !== victim && s.epoch! > oldEpoch && ack ? { s, ack } : false;
     }, { timeoutMs: 60_000, intervalMs: 100 });
     t.log(`first acknowledged write on ${failedOver.s.primary} ${failedOver.ack.ackedAt - resumedAt} ms after the new leader took the Lease`);
     t.like(failedOver.s.lastFailover, { from: victim, to: failedOver.s.primary, reason: 'damaged' });
-    const damagedEvents = await events(target, 'PrimaryDamaged');
+    const damagedEvents = await c.events(target, 'PrimaryDamaged');
     t.true(damagedEvents.some((e) => e.message.includes(victim) && e.message.includes('journal is corrupt')), JSON.stringify(damagedEvents));
 
     await waitFor(`${victim} re-seeds ${target} as a replica`, () => forensicFiles(dataDir, target).length > (forensicsBefore.get(target) ?? 0), { timeoutMs: 60_000, intervalMs: 200 });
@@ -340,14 +190,14 @@ test.serial('a primary\'s damaged copy found by a new operator leader\'s first l
       `kill → new operator leader ${resumedAt - killedAt} ms, new leader → first write on the new primary ${failedOver.ack.ackedAt - resumedAt} ms)`);
     t.true(failedOver.ack.ackedAt - resumedAt < 30_000, 'the new leader took over 30 s to fail the damaged primary over');
 
-    const after = await verifyAfter(t, run.writers);
+    const after = await c.verifyAfter(t, run.writers);
     const s = after.repos.get(target)!.status!;
     t.true(s.replicas!.includes(victim), `${victim} is a replica of ${target} again: ${JSON.stringify({ primary: s.primary, replicas: s.replicas })}`);
     const state = await admin.repoState(grpc(after, victim), token, target);
     t.is(state?.role, Role.ROLE_REPLICA);
     await watch.stop();
     t.log(`seen damaged: cluster ${watch.seen(victim, target, 'cluster').length}×, repository ${watch.seen(victim, target, 'repository').length}×`);
-    await blastRadiusOfOne(t, watch, after, victim, dataDir, target, killedAt, forensicsBefore);
+    await c.blastRadiusOfOne(t, watch, after, victim, dataDir, target, killedAt, forensicsBefore);
   } finally {
     await run.stop();
     await watch.stop();
@@ -355,14 +205,14 @@ test.serial('a primary\'s damaged copy found by a new operator leader\'s first l
 });
 
 test.serial('a primary\'s damaged copy while the operator watches: the dead primary is failed over, its copy re-seeds; nothing lost', async (t) => {
-  const before = await settled(180_000);
+  const before = await c.settled(180_000);
   const target = REPOS[2];
   const victim = before.repos.get(target)!.status!.primary!;
   const oldEpoch = before.repos.get(target)!.status!.epoch!;
   const dataDir = agentDataDir(p, ns, victim, before.pods.get(victim)!.metadata!.uid!);
   const forensicsBefore = new Map(REPOS.map((r) => [r, forensicFiles(dataDir, r).length]));
   const watch = new DamageWatch(kc, ns, CLUSTER);
-  const run = startWriters(before);
+  const run = c.startWriters(before);
   watch.start();
   try {
     await waitFor('writes acknowledged', () => run.writers.acked.get(target)!.length >= 8, { timeoutMs: 60_000 });
@@ -370,26 +220,26 @@ test.serial('a primary\'s damaged copy while the operator watches: the dead prim
     t.log(`flipped byte ${flipped.offset} (record ${flipped.record} of ${flipped.records}) of ${target}'s journal on its primary ${victim}, killed it`);
     const victimAddr = grpc(before, victim);
     const failedOver = await waitFor(`${target} failed over`, async () => {
-      const s = (await repositories()).get(target)?.status;
+      const s = (await c.repositories()).get(target)?.status;
       const ack = run.writers.firstAckAfter(target, killedAt, victimAddr);
       return s?.primary && s.primary !== victim && s.epoch! > oldEpoch && ack ? { s, ack } : false;
     }, { timeoutMs: 60_000, intervalMs: 100 });
     t.log(`first acknowledged write on ${failedOver.s.primary} ${failedOver.ack.ackedAt - killedAt} ms after the kill; lastFailover ${JSON.stringify(failedOver.s.lastFailover)}`);
     t.true(['failover', 'damaged'].includes(failedOver.s.lastFailover?.reason ?? ''), JSON.stringify(failedOver.s.lastFailover));
-    const back = await backUp(victim, before.ips.get(victim)!, target);
-    const damage = await waitFor(`${victim} quarantines ${target}`, () => quarantineLines(victim, target, killedAt)[0], { timeoutMs: 30_000 });
+    const back = await c.backUp(victim, before.ips.get(victim)!, target);
+    const damage = await waitFor(`${victim} quarantines ${target}`, () => c.quarantineLines(victim, target, killedAt)[0], { timeoutMs: 30_000 });
     t.log(`${victim} back after ${back.at - killedAt} ms; quarantined ${target}: ${damage}`);
     await waitFor(`${victim} re-seeds ${target}`, () => forensicFiles(dataDir, target).length > (forensicsBefore.get(target) ?? 0), { timeoutMs: 60_000, intervalMs: 200 });
-    othersKeptServing(t, run.writers, before, victim, killedAt, back.at);
+    c.othersKeptServing(t, run.writers, before, victim, killedAt, back.at);
     await delay(3_000);
     const stoppedAt = await run.stop();
     const gap = run.writers.longestGap(target, killedAt - 1_000, stoppedAt);
     t.log(`${target}: longest stretch without an acknowledged write ${gap.ms} ms`);
 
-    const after = await verifyAfter(t, run.writers);
+    const after = await c.verifyAfter(t, run.writers);
     await watch.stop();
     t.log(`seen damaged: cluster ${watch.seen(victim, target, 'cluster').length}×, repository ${watch.seen(victim, target, 'repository').length}×`);
-    await blastRadiusOfOne(t, watch, after, victim, dataDir, target, killedAt, forensicsBefore);
+    await c.blastRadiusOfOne(t, watch, after, victim, dataDir, target, killedAt, forensicsBefore);
   } finally {
     await run.stop();
     await watch.stop();
@@ -399,11 +249,11 @@ test.serial('a primary\'s damaged copy while the operator watches: the dead prim
 test.serial('the only copy damaged (replicationFactor 1): Ready False CopyDamaged, 503 everywhere, listed; restored: Ready, listed nowhere', async (t) => {
   await apply([{ apiVersion: 'govc.io/v1alpha1', kind: 'Repository', metadata: { name: SOLO }, spec: { clusterRef: CLUSTER, replicationFactor: 1 } }]);
   const placed = await waitFor(`${SOLO} Ready`, async () => {
-    const s = (await repositories()).get(SOLO)?.status;
+    const s = (await c.repositories()).get(SOLO)?.status;
     return s?.phase === 'Ready' && s.primary ? s : false;
   }, { timeoutMs: 120_000, intervalMs: 500 });
   const victim = placed.primary!;
-  const pods = new Map((await agentPods()).map((x) => [x.metadata!.name!, x]));
+  const pods = new Map((await c.agentPods()).map((x) => [x.metadata!.name!, x]));
   const ip = pods.get(victim)!.status!.podIP!;
   const httpOf = [...pods.values()].map((x) => `${x.status!.podIP}:8080`);
   const acked: string[] = [];
@@ -421,7 +271,7 @@ test.serial('the only copy damaged (replicationFactor 1): Ready False CopyDamage
 
   const watch = new DamageWatch(kc, ns, CLUSTER);
   const reported = await waitFor(`${SOLO}: Ready False CopyDamaged, listed on the Repository and the cluster`, async () => {
-    const s = (await repositories()).get(SOLO)?.status;
+    const s = (await c.repositories()).get(SOLO)?.status;
     const ready = s?.conditions?.find((c) => c.type === 'Ready');
     const seen = await watch.look();
     const onCluster = seen.some((x) => x.where === 'cluster' && x.agent === victim && x.repo === SOLO);
@@ -458,16 +308,16 @@ test.serial('the only copy damaged (replicationFactor 1): Ready False CopyDamage
   // Nothing to fail over to: the operator waits without spinning (a few Events, not one per retry).
   const epoch = reported.s.epoch;
   await delay(10_000);
-  const later = (await repositories()).get(SOLO)!.status!;
+  const later = (await c.repositories()).get(SOLO)!.status!;
   t.is(later.epoch, epoch, 'the epoch moved while nothing could be done');
-  const spam = [...await events(SOLO, 'PrimaryDamaged'), ...await events(SOLO, 'FailoverBlocked')].reduce((n, e) => n + e.count, 0);
+  const spam = [...await c.events(SOLO, 'PrimaryDamaged'), ...await c.events(SOLO, 'FailoverBlocked')].reduce((n, e) => n + e.count, 0);
   t.log(`${spam} PrimaryDamaged/FailoverBlocked Events so far`);
   t.true(spam <= 6, `${spam} Events`);
 
   // Restored by hand (the byte put back) and restarted: Ready again, listed nowhere, every write there.
   editWhileStopped(p, ns, victim, () => restoreByte(flipped));
   const healed = await waitFor(`${SOLO} Ready again`, async () => {
-    const s = (await repositories()).get(SOLO)?.status;
+    const s = (await c.repositories()).get(SOLO)?.status;
     return s?.phase === 'Ready' && !s.damagedCopies?.length ? s : false;
   }, { timeoutMs: 120_000, intervalMs: 500 });
   t.is(healed.primary, victim);
