@@ -79,6 +79,10 @@ test.serial('a damaged primary reports itself damaged, refuses writes and never 
     const read = await nodes[0].proc.client.get('/repos/pd');
     t.is(read.status, 503);
     t.is(read.body.error.code, 'repository_damaged');
+    // Resumed fenced (it waits for the operator) and knowing no other primary: a write hears why, not "not primary".
+    const fencedWrite = await commit(nodes[0], 'pd', 99);
+    t.is(fencedWrite.status, 503);
+    t.is(fencedWrite.body.error.code, 'repository_damaged');
 
     // Assigned primary again (an operator that did not look): it still refuses writes, and its replicas, which
     // subscribe to it, keep their copies instead of receiving its empty one.

@@ -87,6 +87,8 @@ export interface RepositoryFacts {
   primaryServing: boolean;
   /** Set while the primary is being replaced; `blocked` when failover.ts returned "degraded". */
   failover?: { blocked?: { reason: string; message: string } };
+  /** Replicas whose copy their agent quarantined (damaged-copies.ts): they re-seed from the primary. */
+  damagedReplicas?: ReadonlyArray<{ agent: string; damage: string; since: string }>;
 }
 
 export function repositoryConditions(previous: readonly Condition[], f: RepositoryFacts, now: Instant): Condition[] {
@@ -107,12 +109,20 @@ export function repositoryConditions(previous: readonly Condition[], f: Reposito
   );
   c = set(c, readiness(f));
   const inSync = f.inSyncCopies;
+  const damaged = f.damagedReplicas ?? [];
   c = set(
     c,
     inSync === undefined
       ? { type: 'Replicated', status: 'Unknown', reason: 'NotReported', message: 'no replication state reported yet' }
       : inSync >= f.replicationFactor
         ? { type: 'Replicated', status: 'True', reason: 'FullyReplicated', message: `${inSync} copies in sync` }
+        : damaged.length > 0
+          ? {
+              type: 'Replicated',
+              status: 'False',
+              reason: 'CopyDamaged',
+              message: `${inSync} of ${f.replicationFactor} copies in sync; damaged, re-seeding from the primary: ${damaged.map((d) => `${d.agent} (${d.damage}; since ${d.since})`).join(', ')}`,
+            }
         : f.placedCopies < f.replicationFactor
           ? {
               type: 'Replicated',

@@ -23,3 +23,24 @@ export function failoverFromDamagedPrimary(
     failoverCandidates: recordedReplicas.filter((r) => r !== damaged && decision.replicas.includes(r)).sort(compare),
   };
 }
+
+/**
+ * What the Repository says when a damaged primary cannot be replaced (Ready False, reason CopyDamaged): the only
+ * copy (nothing can ever replace it: the data is gone unless the journal is restored), or replicas none of which can
+ * take over yet (the failover choice's reason). Nothing serves the repository meanwhile: its agent answers 503
+ * repository_damaged, never an empty repository.
+ */
+export function damagedPrimaryBlocked(
+  agent: string, damage: string, recordedReplicas: number, blocked: { reason: string; message: string },
+): { reason: 'CopyDamaged'; message: string } {
+  if (recordedReplicas === 0) {
+    return {
+      reason: 'CopyDamaged',
+      message: `the only copy, on ${agent}, is damaged (${damage}); nothing can replace it: the repository answers 503 repository_damaged until the copy is restored (its journal repaired and the agent restarted) or the Repository is deleted`,
+    };
+  }
+  return {
+    reason: 'CopyDamaged',
+    message: `the primary's copy, on ${agent}, is damaged (${damage}) and no replica can take over yet (${blocked.reason}: ${blocked.message})`,
+  };
+}

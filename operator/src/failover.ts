@@ -44,6 +44,13 @@ export interface ReplicaReport {
   inSync: boolean;
   /** False when the RPC failed or timed out: the other fields are then stale or zero. */
   reachable: boolean;
+  /**
+   * Its copy is quarantined (RepoState.damaged): it holds nothing to promote, and its zero applied seq says nothing
+   * about the writes it acknowledged before the damage (a replica whose sync failed at runtime may have been the one
+   * other holder of a write): not counted as heard for the quorum check. Its epoch still counts (the assignment it
+   * holds is on record).
+   */
+  damaged?: boolean;
 }
 
 export interface FailoverInput {
@@ -64,7 +71,7 @@ export type DegradedReason =
 
 export interface Rejection {
   agent: string;
-  why: 'not-a-replica' | 'excluded' | 'no-report' | 'unreachable' | 'other-epoch' | 'not-in-sync' | 'behind';
+  why: 'not-a-replica' | 'excluded' | 'no-report' | 'unreachable' | 'damaged' | 'other-epoch' | 'not-in-sync' | 'behind';
 }
 
 export type FailoverDecision =
@@ -182,7 +189,7 @@ function chooseIn(input: FailoverInput, status: RepositoryStatusView, recorded: 
   // the recorded set (which lags, and shrinks each time a stream reconnects under load) is not needed then. Without
   // them (async) it is the only hint which copy was close to the primary: required.
   const isr = status.inSyncReplicas && (status.requiredAcks ?? 1) <= 1 ? new Set(status.inSyncReplicas) : undefined;
-  const sameEpoch = replicas.map((a) => reports.get(a)).filter((r): r is ReplicaReport => r?.epoch === status.epoch);
+  const sameEpoch = replicas.map((a) => reports.get(a)).filter((r): r is ReplicaReport => r?.epoch === status.epoch && !r.damaged);
   // Everything a same-epoch replica has applied came from the old primary's log: promoting a copy behind it
   // would drop writes that may have been acknowledged.
   const floor = Math.max(status.ackedSeq ?? 0, ...sameEpoch.map((r) => r.appliedSeq));
@@ -197,13 +204,15 @@ function chooseIn(input: FailoverInput, status: RepositoryStatusView, recorded: 
         ? 'no-report'
         : !report
           ? 'unreachable'
-          : report.epoch !== status.epoch
-            ? 'other-epoch'
-            : !report.inSync || (isr !== undefined && !isr.has(agent))
-              ? 'not-in-sync'
-              : report.appliedSeq < floor
-                ? 'behind'
-                : undefined;
+          : report.damaged
+            ? 'damaged'
+            : report.epoch !== status.epoch
+              ? 'other-epoch'
+              : !report.inSync || (isr !== undefined && !isr.has(agent))
+                ? 'not-in-sync'
+                : report.appliedSeq < floor
+                  ? 'behind'
+                  : undefined;
     if (why) rejected.push({ agent, why });
     else candidates.push(report!);
   }

@@ -85,6 +85,9 @@ export class Operator {
     const failedAgents = (namespace: string, cluster: string) => this.health.failed(namespace, cluster);
     const clusterReconciler = new ClusterReconciler(
       clients, this.caches, tokens, this.admin, events, log, new RoutePublisher(this.admin, log), this.health,
+      (namespace, repos) => {
+        for (const r of repos) this.repositories.enqueue(`${namespace}/${r}`);
+      },
     );
     this.placements = new PlacementCache((namespace, cluster) => this.caches.clusterRepositories(namespace, cluster));
     const repositoryReconciler = new RepositoryReconciler(clients, this.caches, tokens, this.admin, events, log, this.placements, failedAgents);

@@ -45,3 +45,26 @@ test('the failover then promotes an in-sync replica, and blocks with a reason wh
   t.is(blocked.decision, 'degraded');
   if (blocked.decision === 'degraded') t.is(blocked.reason, 'NoReplicas');
 });
+
+test('a damaged replica is not heard: its zero seq hides the writes it acknowledged before its sync failed', (t) => {
+  // Quorum of 3: a write was acknowledged by the primary and b; b's sync then failed (quarantined, seq 0 now), the
+  // primary died. c, in sync but behind, may lack that write: promoting it needs a word from b that b cannot give.
+  const status = statusView({ primary: 'a', replicas: ['b', 'c'], members: [{}, {}, {}], epoch: 5 }, 'quorum');
+  const reports = [
+    { agent: 'b', appliedSeq: 0, epoch: 5, inSync: false, reachable: true, damaged: true },
+    { agent: 'c', appliedSeq: 100, epoch: 5, inSync: true, reachable: true },
+  ];
+  const choice = chooseNewPrimary({ repo: 'r', status, reports });
+  t.is(choice.decision, 'degraded');
+  if (choice.decision === 'degraded') {
+    t.is(choice.reason, 'QuorumUnreachable');
+    t.deepEqual(choice.rejected, [{ agent: 'b', why: 'damaged' }]);
+  }
+  // Counted as heard (the report without the flag), c would have been promoted at seq 100.
+  t.is(chooseNewPrimary({ repo: 'r', status, reports: reports.map(({ damaged: _, ...r }) => r) }).decision, 'promote');
+  // With five copies two healthy replicas heard besides a damaged one are enough: the damaged one is only skipped.
+  const five = statusView({ primary: 'a', replicas: ['b', 'c', 'd', 'e'], members: [{}, {}, {}, {}, {}], epoch: 5 }, 'quorum');
+  const more = chooseNewPrimary({ repo: 'r', status: five, reports: [...reports, { agent: 'd', appliedSeq: 101, epoch: 5, inSync: true, reachable: true }, { agent: 'e', appliedSeq: 99, epoch: 5, inSync: true, reachable: true }] });
+  t.is(more.decision, 'promote');
+  if (more.decision === 'promote') t.is(more.newPrimary, 'd');
+});

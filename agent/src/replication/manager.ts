@@ -360,6 +360,10 @@ export class ReplicationManager {
     // Just assigned: the primary's address comes with its first Hello.
     const to = (e.replica ? await e.replica.primaryHttpWithin(this.routedPrimary(e) ? 0 : 1000) : undefined) ?? this.routedPrimary(e);
     if (to) return { kind: 'forward', to };
+    // A copy quarantined here that knows no primary to send the write to (e.g. a damaged primary resumed fenced after
+    // a restart, which nothing can replace): its damage is the answer, not "ask the primary".
+    const damage = this.opts.store.has(repo) ? this.opts.store.get(repo).damage : undefined;
+    if (damage !== undefined) throw damagedError(repo, damage);
     throw new GovcError('unavailable', 'not_primary', `this agent is not the primary of ${repo} and does not know the current one yet`);
   }
 

@@ -69,6 +69,22 @@ export class QuorumWriters {
     return this.acked.get(repo)!.find((w) => w.ackedAt > since && w.servedBy !== notBy);
   }
 
+  /**
+   * The longest stretch in [from, to] during which `repo` acknowledged no write: between consecutive acknowledgements
+   * (the one before `from` counts as the start), and from the last one to `to` when none came after it.
+   */
+  longestGap(repo: string, from: number, to: number): { ms: number; start: number; end: number } {
+    const acks = this.acked.get(repo)!.map((w) => w.ackedAt);
+    let last = from;
+    for (const at of acks) if (at <= from) last = at;
+    let best = { ms: 0, start: from, end: from };
+    for (const at of [...acks.filter((a) => a > from && a <= to), to]) {
+      if (at - last > best.ms) best = { ms: at - last, start: last, end: at };
+      last = at;
+    }
+    return best;
+  }
+
   /** The failed writes of `repo` that started in [from, to), oldest first. */
   failedBetween(repo: string, from: number, to: number): FailedWrite[] {
     return (this.failed.get(repo) ?? []).filter((f) => f.startedAt >= from && f.startedAt < to);

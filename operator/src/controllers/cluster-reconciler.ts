@@ -33,6 +33,8 @@ export interface AgentHealthView {
   failedFor(namespace: string, cluster: string, agent: string): number;
 }
 const RESYNC_MS = 15_000;
+/** While an agent reports a damaged copy, its listing is refreshed this often (so it clears soon after healing). */
+const DAMAGED_RESYNC_MS = 5_000;
 /** How often an autoscaled cluster is looked at again when nothing else happens. */
 const AUTOSCALE_MS = 5_000;
 
@@ -40,6 +42,8 @@ export class ClusterReconciler {
   /** Clusters (by uid) whose Secret, Services and PodDisruptionBudget this process created or found. */
   private readonly ensured = new Set<string>();
   private readonly autoscaler = new Autoscaler();
+  /** Per cluster key: the damaged copies (`<agent>/<repo>`) its agents reported at the last look. */
+  private readonly damagedSeen = new Map<string, ReadonlyMap<string, readonly string[]>>();
 
   constructor(
     private readonly clients: KubeClients,
@@ -50,12 +54,20 @@ export class ClusterReconciler {
     private readonly log: Logger,
     private readonly routes: RoutePublisher,
     private readonly health: AgentHealthView = { failed: () => new Set(), failedFor: () => 0 },
+    /**
+     * Repositories of `namespace` whose copy an agent newly reports damaged, or no longer does: their reconcile looks
+     * at once (a primary damaged at runtime is failed over without waiting for the periodic look).
+     */
+    private readonly onDamageChange: (namespace: string, repos: readonly string[]) => void = () => undefined,
   ) {}
 
   reconcile = async (key: string): Promise<ReconcileResult> => {
     const [namespace, name] = key.split('/');
     const cluster = this.caches.cluster(namespace, name);
-    if (!cluster) return {};
+    if (!cluster) {
+      this.damagedSeen.delete(key);
+      return {};
+    }
     const pods = this.caches.clusterPods(namespace, name);
     if (cluster.metadata.deletionTimestamp) return this.finalize(cluster, pods);
     if (!(cluster.metadata.finalizers ?? []).includes(CLUSTER_FINALIZER)) {
@@ -69,12 +81,13 @@ export class ClusterReconciler {
       await this.ensureCreated(() => this.clients.policy.createNamespacedPodDisruptionBudget({ namespace, body: disruptionBudget(cluster) }));
       this.ensured.add(cluster.metadata.uid!);
     }
-    const changed = await this.ensurePods(cluster, pods);
+    const podsChanged = await this.ensurePods(cluster, pods);
 
     const agents = agentViews(pods, this.caches.zoneOfNode, this.health.failed(namespace, name));
     const token = await this.tokens.token(cluster);
     const samples: AgentSample[] = [];
-    const damaged = new Map<string, string[]>();
+    const damaged = new Map<string, readonly string[]>();
+    const seenBefore = this.damagedSeen.get(key) ?? new Map<string, readonly string[]>();
     if (token) {
       await Promise.all(agents.filter((a) => a.ready).map(async (a) => {
         try {
@@ -82,10 +95,16 @@ export class ClusterReconciler {
           samples.push({ name: a.name, repositories: s.repositories, memoryBytes: s.memoryBytes, memoryLimitBytes: s.memoryLimitBytes, cpuSeconds: s.cpuSeconds });
           if (s.damagedRepos.length > 0) damaged.set(a.name, s.damagedRepos);
         } catch {
-          // Stats are informative; readiness comes from the Pod and the health checks.
+          // Stats are informative; readiness comes from the Pod and the health checks. A ready agent that did not
+          // answer keeps its last listing (no answer is no news).
+          const last = seenBefore.get(a.name);
+          if (last) damaged.set(a.name, last);
         }
       }));
     }
+    const changed = damageChanges(seenBefore, damaged);
+    this.damagedSeen.set(key, damaged);
+    if (changed.length > 0) this.onDamageChange(namespace, changed);
     const memory = new Map(samples.map((s) => [s.name, s.memoryBytes]));
     const repositories = this.caches.clusterRepositories(namespace, name).filter((r) => !r.metadata.deletionTimestamp);
     const scaling = await this.autoscale(cluster, samples.filter((s) => !agents.find((a) => a.name === s.name)?.draining));
@@ -95,8 +114,8 @@ export class ClusterReconciler {
     if (JSON.stringify(status) !== JSON.stringify(cluster.status)) {
       await patchStatus(this.clients.rest, { ...this.target(cluster), resourceVersion: undefined }, status);
     }
-    const busy = changed || shrinking || !routed || status.readyAgents !== cluster.spec.agents;
-    return { requeueAfterMs: busy ? 2_000 : scaling ? AUTOSCALE_MS : RESYNC_MS };
+    const busy = podsChanged || shrinking || !routed || status.readyAgents !== cluster.spec.agents;
+    return { requeueAfterMs: busy ? 2_000 : scaling ? AUTOSCALE_MS : damaged.size > 0 ? DAMAGED_RESYNC_MS : RESYNC_MS };
   };
 
   /** Autoscaling on: decides from the agents' reports and changes spec.agents (what `kubectl scale` would do). */
@@ -238,4 +257,15 @@ export class ClusterReconciler {
   private ref(c: GovcClusterResource) {
     return { apiVersion: c.apiVersion, kind: c.kind, metadata: c.metadata };
   }
+}
+
+/** Repositories listed damaged on some agent in one look and not the other (either way), sorted, once each. */
+export function damageChanges(before: ReadonlyMap<string, readonly string[]>, after: ReadonlyMap<string, readonly string[]>): string[] {
+  const pairs = (m: ReadonlyMap<string, readonly string[]>) => new Set([...m].flatMap(([agent, repos]) => repos.map((r) => `${agent}/${r}`)));
+  const a = pairs(before);
+  const b = pairs(after);
+  const out = new Set<string>();
+  for (const x of a) if (!b.has(x)) out.add(x.slice(x.indexOf('/') + 1));
+  for (const x of b) if (!a.has(x)) out.add(x.slice(x.indexOf('/') + 1));
+  return [...out].sort();
 }

@@ -35,7 +35,8 @@ export function clusterStatus(
     // Placing: a new replica set is recorded and its new copies are catching up.
     if (!r.status?.primary || r.status.phase === 'Placing' || copiesOnDraining > 0) moving++;
     const readyCond = r.status?.conditions?.find((c) => c.type === 'Ready');
-    if (readyCond?.status === 'False' && readyCond.reason !== 'FailoverInProgress' && r.status?.primary === undefined) degraded++;
+    // No promotable copy: no primary at all, or one whose damaged copy nothing can replace.
+    if (readyCond?.status === 'False' && ((readyCond.reason !== 'FailoverInProgress' && r.status?.primary === undefined) || readyCond.reason === 'CopyDamaged')) degraded++;
     if (r.status?.conditions?.some((c) => c.type === 'Replicated' && c.reason === 'UnderReplicated')) under++;
   }
   const readyAgents = agents.filter((a) => a.ready).length;

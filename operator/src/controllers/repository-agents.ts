@@ -25,8 +25,13 @@ export interface AssignmentOutcome {
   assigned: string[];
   /** Members whose agent is not ready: not assigned now. */
   unreachable: string[];
-  /** The primary's state as its Assign answered it (when it was assigned by this call). */
+  /**
+   * The primary's state as its Assign answered it (when it was assigned by this call), or as read when its copy is
+   * damaged: a damaged copy is never assigned as primary (the caller fails it over), nor are replicas sent to it.
+   */
   primaryState?: RepoState;
+  /** What each member's agent said in this call (its state as read, or as its Assign answered), by agent. */
+  states: Map<string, RepoState | null>;
 }
 
 /**
@@ -66,7 +71,7 @@ export async function ensureAssignments(
 ): Promise<AssignmentOutcome> {
   const byName = new Map(agents.map((a) => [a.name, a]));
   const primary = t.members.find((m) => m.role === 'primary')!;
-  const out: AssignmentOutcome = { assigned: [], unreachable: [] };
+  const out: AssignmentOutcome = { assigned: [], unreachable: [], states: new Map() };
   const one = async (m: Member): Promise<void> => {
     const view = byName.get(m.agent);
     if (!view?.ready || view.addr !== m.address) {
@@ -75,8 +80,15 @@ export async function ensureAssignments(
     }
     const role = m.role === 'primary' ? Role.ROLE_PRIMARY : Role.ROLE_REPLICA;
     if (!fresh) {
-      const state = m === primary && knownPrimaryState !== undefined ? knownPrimaryState : await admin.repoState(m.address, token, t.repo);
+      // A look at the primary that just failed (null) is made once more: assigning blind could make a damaged copy
+      // (e.g. quarantined by a restart the caller's look missed) primary again.
+      const state = m === primary && knownPrimaryState ? knownPrimaryState : await admin.repoState(m.address, token, t.repo);
+      out.states.set(m.agent, state);
       if (state && state.epoch > t.epoch) throw new EpochBehindError(state.epoch);
+      if (m === primary && state?.damaged) {
+        out.primaryState = state;
+        return;
+      }
       // A fenced primary (e.g. restarted: it waits for this confirmation) is assigned again, and so is a copy a
       // failover fenced at this epoch: it knows the epoch but still holds the older assignment.
       if (state && heldEpoch(state) === t.epoch && state.role === role && state.primaryAddr === primary.address && !state.fenced) return;
@@ -97,9 +109,11 @@ export async function ensureAssignments(
       throw err;
     }
     if (m === primary) out.primaryState = reply;
+    out.states.set(m.agent, reply);
     out.assigned.push(m.agent);
   };
   await one(primary);
+  if (out.primaryState?.damaged) return out;
   await Promise.all(t.members.filter((m) => m !== primary).map(one));
   return out;
 }
@@ -150,7 +164,7 @@ export async function replicaReports(
 
 /** A replica's failover report from its state: about the assignment it holds, not the epoch a fence raised. */
 export function reportOf(agent: string, s: RepoState): ReplicaReport {
-  return { agent, appliedSeq: s.appliedSeq, epoch: heldEpoch(s), inSync: s.inSync, reachable: true };
+  return { agent, appliedSeq: s.appliedSeq, epoch: heldEpoch(s), inSync: s.inSync, reachable: true, ...(s.damaged ? { damaged: true } : {}) };
 }
 
 async function fenceOrState(admin: AgentAdmin, token: string, addr: string, repo: string, epoch: number): Promise<RepoState | null> {

@@ -20,7 +20,9 @@ import { allAddressed, effectiveSettings, type Member, membersOf, nextEpoch } fr
 import { justPlaced, observedStatus } from './repository-status.js';
 import { HANDOVER_POLL_MS, Handovers } from './handover-agents.js';
 import { pendingCopies, staleCopies } from '../stale-copies.js';
-import { failoverFromDamagedPrimary } from '../damaged-primary.js';
+import { damagedPrimaryBlocked, failoverFromDamagedPrimary } from '../damaged-primary.js';
+import { type DamagedCopy, damagedCopies, observeDamage, sameDamage } from '../damaged-copies.js';
+import { DamageTracker } from './damage-tracker.js';
 import type { TokenSource } from './token-source.js';
 
 export const REPOSITORY_FINALIZER = 'govc.io/repository-cleanup';
@@ -32,6 +34,11 @@ const resyncMs = (): number => Math.round(RESYNC_MS * (0.8 + 0.4 * Math.random()
 
 /** How soon a look that found the cache behind this process's own status write tries again. */
 const CACHE_BEHIND_MS = 50;
+/** A replica damaged this long is not healing by itself (its re-seed keeps failing): a Warning Event, slower looks. */
+const RESEED_STALLED_MS = 120_000;
+/** How often a repository with a copy damaged for a while is looked at (its re-seed, or a restore by hand). */
+const DAMAGED_LOOK_MS = 5_000;
+const DAMAGED_LOOK_AFTER_MS = 10_000;
 
 /** What this process last wrote to a Repository: its uid, the epoch recorded, the resourceVersion it got back. */
 export interface OwnWrite {
@@ -69,11 +76,12 @@ export class RepositoryReconciler {
    */
   private readonly written = new Map<string, OwnWrite>();
   /**
-   * Per repository key: the primary whose last look reported its copy damaged (quarantined). The next reconcile fails
-   * it over (failoverFromDamagedPrimary) and keeps it as a replica, which re-seeds itself. Re-learnt from the agent on
-   * every look, so a restarted operator finds it again.
+   * Per repository key: the primary whose copy a look found damaged (quarantined). The next reconciles fail it over
+   * (failoverFromDamagedPrimary) and keep it as a replica, which re-seeds itself; or, when nothing can replace it, say
+   * so (Ready False, CopyDamaged) until its agent reports the copy healthy again. Re-learnt from the agent, so a
+   * restarted operator finds it again on its first look.
    */
-  private readonly damagedPrimary = new Map<string, string>();
+  private readonly damage = new DamageTracker();
 
   constructor(
     private readonly clients: KubeClients,
@@ -94,7 +102,7 @@ export class RepositoryReconciler {
       this.blocked.delete(key);
       this.unremoved.delete(key);
       this.written.delete(key);
-      this.damagedPrimary.delete(key);
+      this.damage.forget(key);
       return {};
     }
     if (cacheBehind(repo, this.written.get(key))) return { requeueAfterMs: CACHE_BEHIND_MS };
@@ -117,9 +125,8 @@ export class RepositoryReconciler {
     }
 
     const placed = await this.placements.decide(repo, cluster, agents);
-    const damaged = this.damagedPrimary.get(key);
-    const decision = (damaged !== undefined ? failoverFromDamagedPrimary(placed, damaged, repo.status?.replicas ?? []) : undefined) ?? placed;
-    this.damagedPrimary.delete(key);
+    const damaged = await this.damage.current(key, name, repo.status?.primary, agents, this.admin, token, Date.now());
+    const decision = (damaged !== undefined ? failoverFromDamagedPrimary(placed, damaged.agent, repo.status?.replicas ?? []) : undefined) ?? placed;
     let primary = decision.primary;
     let replicas = decision.replicas;
     let failover: RepositoryResourceStatus['lastFailover'] | undefined;
@@ -155,16 +162,22 @@ export class RepositoryReconciler {
       if (choice.decision === 'degraded') {
         const attempts = (this.blocked.get(key) ?? 0) + 1;
         this.blocked.set(key, attempts);
+        // A damaged primary nothing can replace: the Repository says which copy and why.
+        const copyDamaged = damaged !== undefined && damaged.agent === decision.previousPrimary;
+        const blocked = copyDamaged ? damagedPrimaryBlocked(damaged.agent, damaged.damage, (s.replicas ?? []).length, choice) : { reason: choice.reason, message: choice.message };
         // Retries come quickly now: an Event for the first blocked attempt and every tenth, a log line for each.
-        if (attempts === 1 || attempts % 10 === 0) this.events.warning(this.ref(repo), 'FailoverBlocked', choice.message);
-        this.log.warn('failover blocked', { repo: key, attempt: attempts, reason: choice.reason, message: choice.message, rejected: choice.rejected });
-        await this.writeObserved(repo, repo.status?.members ?? [], repo.status?.epoch ?? 0, settings, null, { reason: choice.reason, message: choice.message });
+        if (attempts === 1 || attempts % 10 === 0) this.events.warning(this.ref(repo), 'FailoverBlocked', blocked.message);
+        this.log.warn('failover blocked', { repo: key, attempt: attempts, reason: choice.reason, message: blocked.message, rejected: choice.rejected });
+        const members = repo.status?.members ?? [];
+        const damagedNow = damagedCopies(repo.status?.damagedCopies, members, new Map(copyDamaged ? [[damaged.agent, damaged.damage]] : []), rfc3339(Date.now()));
+        await this.writeObserved(repo, members, repo.status?.epoch ?? 0, settings, null, blocked, false, damagedNow);
         return { requeueAfterMs: blockedRetryMs(attempts) };
       }
       if (choice.decidedIn !== s.epoch) this.log.info('failover decided on the previous epoch', { repo: key, epoch: s.epoch, decidedIn: choice.decidedIn, newPrimary: choice.newPrimary });
       primary = choice.newPrimary;
       replicas = decision.replicas.filter((r) => r !== primary);
-      failover = { time: rfc3339(Date.now()), from: decision.previousPrimary ?? s.primary ?? '', to: primary, reason: damaged !== undefined && decision !== placed ? 'damaged' : decision.primaryAction };
+      const fromDamaged = damaged !== undefined && damaged.agent === decision.previousPrimary;
+      failover = { time: rfc3339(Date.now()), from: decision.previousPrimary ?? s.primary ?? '', to: primary, reason: fromDamaged ? 'damaged' : decision.primaryAction };
     }
     this.blocked.delete(key);
     if (primary === null) return this.waiting(repo, 'NoEligibleAgents', 'no eligible agent to hold a copy', 5_000);
@@ -183,7 +196,7 @@ export class RepositoryReconciler {
     const target = { repo: name, epoch, members, ...settings };
     let state = fresh ? null : await primaryState(this.admin, token, members[0], name);
     if (state?.damaged) return this.primaryDamaged(key, repo, members[0].agent, state.damage);
-    let outcome: AssignmentOutcome = { assigned: [], unreachable: [] };
+    let outcome: AssignmentOutcome = { assigned: [], unreachable: [], states: new Map() };
     if (fresh || !settled(state, agents, target)) {
       try {
         outcome = await ensureAssignments(this.admin, token, agents, target, fresh, fresh ? undefined : state);
@@ -194,6 +207,7 @@ export class RepositoryReconciler {
         await this.recordPlacement(current, cluster, members, epoch, settings, undefined);
         return { requeueAfterMs: 0 };
       }
+      if (outcome.primaryState?.damaged) return this.primaryDamaged(key, repo, members[0].agent, outcome.primaryState.damage);
       if (outcome.assigned.length > 0) {
         this.log.debug('assigned', { repo: key, epoch, agents: outcome.assigned });
         state = outcome.primaryState ?? await primaryState(this.admin, token, members[0], name);
@@ -211,19 +225,29 @@ export class RepositoryReconciler {
     if (unremoved.length > 0) this.unremoved.set(key, unremoved);
     else this.unremoved.delete(key);
 
+    // Damaged copies as this look heard of them (the primary's state and in-sync report, the members' states).
+    const now = Date.now();
+    const damagedNow = damagedCopies(current.status?.damagedCopies, members, observeDamage({ members, primary: state, states: outcome.states }), rfc3339(now));
+    for (const agent of this.damage.newlyStalled(key, damagedNow, now, RESEED_STALLED_MS)) {
+      const d = damagedNow.find((x) => x.agent === agent)!;
+      this.events.warning(this.ref(repo), 'ReseedStalled', `${agent}'s copy has been damaged since ${d.since} (${d.damage}) and has not re-seeded from the primary: see that agent's log`);
+    }
     // Just placed: the status already says Placing; write again only once Ready, unless that takes long (one status
     // write per repository instead of one per look while its replicas connect).
-    const status = await this.writeObserved(current, members, epoch, settings, state, undefined, fresh || justPlaced(current, Date.now()));
+    const status = await this.writeObserved(current, members, epoch, settings, state, undefined, fresh || justPlaced(current, now), damagedNow);
     const done = status.phase === 'Ready' && outcome.unreachable.length === 0;
+    // A copy damaged for a while is not healing within moments: looked at every few seconds, not twice a second.
+    if (!done && damagedNow.some((d) => now - Date.parse(d.since) > DAMAGED_LOOK_AFTER_MS)) return { requeueAfterMs: DAMAGED_LOOK_MS };
     // Replicas of a new placement connect to the primary within moments: look again soon, not at the resync.
     return { requeueAfterMs: done ? resyncMs() : fresh ? PLACED_RECHECK_MS : SOON_MS };
   };
 
-  /** The primary's copy is quarantined: nothing to serve. The next look fails it over (see damagedPrimary). */
+  /** The primary's copy is quarantined: nothing to serve. The next look fails it over (see `damage`). */
   private primaryDamaged(key: string, repo: RepositoryResource, agent: string, damage: string): ReconcileResult {
-    this.damagedPrimary.set(key, agent);
-    this.events.warning(this.ref(repo), 'PrimaryDamaged', `${agent}: ${damage || 'copy damaged'}; failing over`);
-    this.log.warn('primary copy damaged', { repo: key, agent, damage });
+    if (this.damage.primaryDamaged(key, agent, damage, Date.now())) {
+      this.events.warning(this.ref(repo), 'PrimaryDamaged', `the primary's copy, on ${agent}, is damaged: ${damage || 'no reason given'}`);
+      this.log.warn('primary copy damaged', { repo: key, agent, damage });
+    }
     return { requeueAfterMs: 0 };
   }
 
@@ -263,6 +287,7 @@ export class RepositoryReconciler {
   private async writeObserved(
     repo: RepositoryResource, members: readonly Member[], epoch: number, settings: ReturnType<typeof effectiveSettings>,
     state: Awaited<ReturnType<typeof primaryState>>, failoverBlocked?: { reason: string; message: string }, onlyIfReady = false,
+    damaged: readonly DamagedCopy[] = repo.status?.damagedCopies ?? [],
   ): Promise<RepositoryResourceStatus> {
     const observed = observedStatus({
       generation: repo.metadata.generation ?? 0,
@@ -275,14 +300,19 @@ export class RepositoryReconciler {
         ? { epoch: state.epoch, isPrimary: state.role === 1, fenced: state.fenced, appliedSeq: state.appliedSeq, refs: state.refs, members: state.members }
         : null,
       ...(failoverBlocked ? { failoverBlocked } : {}),
+      damagedCopies: damaged,
       now: Date.now(),
     });
     // No report from the primary is no news about its replicas: keep the in-sync set it last reported in this epoch
     // (failover requires a candidate in it; erasing it would block every failover after one failed look).
     observed.inSyncReplicas = keptInSync(repo.status, epoch, state ? observed.inSyncReplicas : undefined);
-    const next = { ...repo.status, ...observed };
-    if (JSON.stringify(next) === JSON.stringify(repo.status) || (onlyIfReady && next.phase !== 'Ready')) return next;
-    this.wrote(await patchStatus<RepositoryResource>(this.clients.rest, this.target(repo), observed));
+    const next: RepositoryResourceStatus = { ...repo.status, ...observed };
+    // A healed copy leaves the list; the last one takes the field with it (null deletes it in a merge patch).
+    const cleared = !observed.damagedCopies && (repo.status?.damagedCopies?.length ?? 0) > 0;
+    if (cleared) delete next.damagedCopies;
+    const damageChanged = !sameDamage(repo.status?.damagedCopies, next.damagedCopies);
+    if (JSON.stringify(next) === JSON.stringify(repo.status) || (onlyIfReady && next.phase !== 'Ready' && !damageChanged)) return next;
+    this.wrote(await patchStatus<RepositoryResource>(this.clients.rest, this.target(repo), cleared ? { ...observed, damagedCopies: null } : observed));
     return next;
   }
 

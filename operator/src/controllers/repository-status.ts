@@ -2,6 +2,7 @@
 // head of the default branch, conditions (conditions.ts) and the phase.
 import type { RepositoryResource, RepositoryResourceStatus } from '../crd/generated-types.js';
 import { type Condition, type Instant, findCondition, repositoryConditions } from '../conditions.js';
+import type { DamagedCopy } from '../damaged-copies.js';
 import type { Member } from './repository-plan.js';
 
 export interface PrimaryReport {
@@ -23,12 +24,14 @@ export interface ObservedInput {
   defaultBranch: string;
   primary: PrimaryReport | null;
   failoverBlocked?: { reason: string; message: string };
+  /** The copies recorded damaged after this look (damaged-copies.ts). */
+  damagedCopies?: readonly DamagedCopy[];
   now: Instant;
 }
 
 export type ObservedStatus = Pick<
   RepositoryResourceStatus,
-  'observedGeneration' | 'phase' | 'inSyncReplicas' | 'head' | 'appliedSeq' | 'conditions'
+  'observedGeneration' | 'phase' | 'inSyncReplicas' | 'head' | 'appliedSeq' | 'conditions' | 'damagedCopies'
 >;
 
 export function observedStatus(o: ObservedInput): ObservedStatus {
@@ -47,6 +50,7 @@ export function observedStatus(o: ObservedInput): ObservedStatus {
       ...(serving ? { inSyncCopies: 1 + inSync.length } : {}),
       primaryServing: serving,
       ...(o.failoverBlocked ? { failover: { blocked: o.failoverBlocked } } : {}),
+      damagedReplicas: (o.damagedCopies ?? []).filter((d) => d.role === 'replica'),
     },
     o.now,
   );
@@ -57,6 +61,7 @@ export function observedStatus(o: ObservedInput): ObservedStatus {
     inSyncReplicas: inSync,
     ...(head ? { head } : {}),
     ...(o.primary ? { appliedSeq: o.primary.appliedSeq } : {}),
+    ...(o.damagedCopies?.length ? { damagedCopies: o.damagedCopies.map((d) => ({ ...d })) } : {}),
     conditions,
   };
 }

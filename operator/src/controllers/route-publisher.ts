@@ -4,18 +4,24 @@
 import type { Logger } from 'winston';
 import type { AgentAdmin } from '../agents/agent-admin.js';
 import type { RepositoryResource } from '../crd/generated-types.js';
-import { isTrue, type Condition } from '../conditions.js';
+import { findCondition, type Condition } from '../conditions.js';
 import { batches, desiredRoutes, routeDelta, routeKey, type RoutableRepository } from '../routes.js';
 import type { AgentView } from './agent-view.js';
 
 const BATCH = 2_000;
 
+/**
+ * A Ready repository is routed to its primary; so is one whose primary's damaged copy nothing can replace (Ready False,
+ * CopyDamaged): that primary answers 503 repository_damaged with the reason, which agents without a copy then forward
+ * instead of answering 404 as if the repository did not exist.
+ */
 export function routable(r: RepositoryResource): RoutableRepository {
+  const ready = findCondition((r.status?.conditions ?? []) as Condition[], 'Ready');
   return {
     name: r.metadata.name!,
     ...(r.status?.primary ? { primary: r.status.primary } : {}),
     ...(r.status?.epoch ? { epoch: r.status.epoch } : {}),
-    serving: !r.metadata.deletionTimestamp && isTrue((r.status?.conditions ?? []) as Condition[], 'Ready'),
+    serving: !r.metadata.deletionTimestamp && (ready?.status === 'True' || ready?.reason === 'CopyDamaged'),
   };
 }
 

@@ -199,6 +199,17 @@ export interface RepositoryResourceStatus {
     /** Why. */
     reason?: string;
   };
+  /** Copies an agent quarantined (a corrupt or unreadable journal, a failing disk), as the agents report them; cleared once healed. A damaged replica re-seeds itself from the primary; a damaged primary is failed over to an in-sync replica and then re-seeds as one; a damaged copy nothing can replace (the only copy, or no in-sync replica) leaves the repository unavailable: Ready False, reason CopyDamaged. */
+  damagedCopies?: Array<{
+    /** Agent Pod name. */
+    agent: string;
+    /** Its role in the recorded replica set. */
+    role: "primary" | "replica";
+    /** Why, as the agent reported it (e.g. "journal is corrupt: record at byte 1234 fails its checksum"). */
+    damage: string;
+    /** When the operator first saw it damaged (RFC 3339). */
+    since: string;
+  }>;
   /** Scheduled, Ready and Replicated. */
   conditions?: Array<{
     /** Condition type in CamelCase, e.g. Ready. */

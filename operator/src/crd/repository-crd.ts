@@ -41,6 +41,13 @@ const member = obj('One copy of the repository.', {
   role: oneOf('primary or replica.', ['primary', 'replica']),
 }, ['agent', 'address', 'role']);
 
+const damagedCopy = obj('One quarantined copy.', {
+  agent: agentName,
+  role: oneOf('Its role in the recorded replica set.', ['primary', 'replica']),
+  damage: str('Why, as the agent reported it (e.g. "journal is corrupt: record at byte 1234 fails its checksum").', { maxLength: 1024 }),
+  since: str('When the operator first saw it damaged (RFC 3339).', { format: 'date-time' }),
+}, ['agent', 'role', 'damage', 'since']);
+
 const status = obj('Observed state, written by the operator.', {
   observedGeneration: int64('metadata.generation this status describes.', { minimum: 0 }),
   phase: oneOf('Summary: Pending, Placing, Ready, Degraded or Deleting.', REPOSITORY_PHASES),
@@ -65,6 +72,9 @@ const status = obj('Observed state, written by the operator.', {
     to: agentName,
     reason: str('Why.'),
   }),
+  damagedCopies: list(
+    'Copies an agent quarantined (a corrupt or unreadable journal, a failing disk), as the agents report them; cleared once healed. A damaged replica re-seeds itself from the primary; a damaged primary is failed over to an in-sync replica and then re-seeds as one; a damaged copy nothing can replace (the only copy, or no in-sync replica) leaves the repository unavailable: Ready False, reason CopyDamaged.',
+    damagedCopy, { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['agent'] }),
   conditions: conditions('Scheduled, Ready and Replicated.'),
 });
 
