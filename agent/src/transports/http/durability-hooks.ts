@@ -1,8 +1,11 @@
-// Durability and quarantine on REST, in one place for every route:
-// - a write is answered only once its change is on disk: every successful reply carrying `x-govc-seq` waits for the
-//   repository's durable seq to reach it (Repository.afterDurable); a write whose sync failed answers 503
-//   repository_damaged instead and is never acknowledged. Creating and deleting a repository (no seq) wait in their
-//   routes. Runs before the replication hooks' wait for the write concern.
+// Durability, visibility and quarantine on REST, in one place for every route:
+// - a write is answered only once its change is committed — durable, and so visible to reads (the repository's commit
+//   point, Repository.afterCommitted): every successful reply carrying `x-govc-seq` waits for the commit point to reach
+//   it; a write whose journal write or sync failed answers 503 repository_damaged instead and is never acknowledged.
+//   Any other answer to a write (a 409 naming the branch's current head, a merge that was already up to date, an
+//   import with nothing new) may describe changes still pending: it waits for the commit point to reach the newest
+//   seq, so no answer ever shows what a crash could take back. Creating and deleting a repository (no seq) wait in
+//   their routes. Runs before the replication hooks' wait for the write concern.
 // - a quarantined repository answers 503 repository_damaged (the message says why) on every route except
 //   DELETE /repos/{repo}, so an admin can drop it. Requests forwarded to another agent never reach this check.
 import { FastifyInstance } from 'fastify';
@@ -23,10 +26,15 @@ export function installDurabilityHooks(app: FastifyInstance, store: RepositorySt
     done(damagedError(name, damage));
   });
   app.addHook('onSend', (req, reply, payload, done) => {
-    const seq = reply.getHeader('x-govc-seq');
     const name = (req.params as { repo?: string } | undefined)?.repo;
-    if (seq === undefined || name === undefined || reply.statusCode >= 300 || !store.has(name)) return done(null, payload);
-    const waiting = store.get(name).afterDurable(Number(seq), (e) => {
+    if (name === undefined || !store.has(name)) return done(null, payload);
+    const repo = store.get(name);
+    const header = reply.getHeader('x-govc-seq');
+    let seq: number;
+    if (header !== undefined && reply.statusCode < 300) seq = Number(header);
+    else if (req.method !== 'GET' && req.method !== 'HEAD' && reply.statusCode < 500) seq = repo.seq;
+    else return done(null, payload);
+    const waiting = repo.afterCommitted(seq, (e) => {
       if (!e) return done(null, payload);
       const err = e instanceof GovcError ? e : new GovcError('unavailable', 'not_durable', String(e));
       // Not acknowledged: no seq to read one's writes at.
