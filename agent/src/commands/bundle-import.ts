@@ -83,7 +83,12 @@ export async function importBundleOffLoop(repo: Repository, data: Buffer, opts: 
   return { objects: count, refs: verdict.updates, defaultBranch: repo.newest.meta.defaultBranch, seq: seqs[seqs.length - 1] };
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Resolves after the event loop went through its I/O phase: a chunk applied in the check phase (after a setImmediate)
+ * lets the next I/O phase run before the next one, while a chunk applied right after the worker's answer (in the I/O
+ * phase) would have the first setImmediate run in the same loop iteration, with no I/O between two chunks.
+ */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
 /** For callers that need the repository to still be the one registered under its name. */
 export function repositoryReplaced(name: string): Error {

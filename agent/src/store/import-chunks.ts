@@ -1,6 +1,6 @@
 // How an import's new objects are cut into changes: each change takes at most CHUNK_OBJECTS objects and CHUNK_BYTES
 // bytes (an object larger than that alone), so applying one — indexing its objects, encoding its journal record,
-// announcing it to replication — holds the event loop for a bounded time (~20-40 ms) whatever the import's size, the
+// announcing it to replication — holds the event loop for a bounded time (~5-30 ms) whatever the import's size, the
 // way git receives a pack before it updates refs. The last chunk carries the ref updates.
 import { linkOrder } from '../git/link-order.js';
 import type { ObjectId, ObjectType } from '../git/objects.js';
@@ -11,8 +11,8 @@ export interface ChunkLimits {
   bytes: number;
 }
 
-/** 50,000 objects: ~0.4 µs each to index and record, plus the journal encoding; 32 MiB: copied and checksummed. */
-export const DEFAULT_CHUNK_LIMITS: Readonly<ChunkLimits> = Object.freeze({ objects: 50_000, bytes: 32 * 2 ** 20 });
+/** 10,000 objects: 0.4-3 µs each to index and record (idle to busy machine), plus the journal encoding; 16 MiB: copied (~3 ms). */
+export const DEFAULT_CHUNK_LIMITS: Readonly<ChunkLimits> = Object.freeze({ objects: 10_000, bytes: 16 * 2 ** 20 });
 
 /** [start, end) ranges over objects with these lengths, in order; always at least one (maybe empty) range. */
 export function importChunks(lengths: ArrayLike<number>, limits: ChunkLimits = DEFAULT_CHUNK_LIMITS): [number, number][] {

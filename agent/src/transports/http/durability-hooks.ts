@@ -8,27 +8,32 @@
 //   their routes. Runs before the replication hooks' wait for the write concern.
 // - a quarantined repository answers 503 repository_damaged (the message says why) on every route except
 //   DELETE /repos/{repo}, so an admin can drop it. Requests forwarded to another agent never reach this check.
-import { FastifyInstance } from 'fastify';
+import { FastifyInstance, FastifyRequest } from 'fastify';
 import { GovcError } from '../../errors.js';
 import { RepositoryStore } from '../../store/repository-store.js';
-import { damagedError } from '../../store/repository.js';
+import { damagedError, type Repository } from '../../store/repository.js';
 import { errorBody } from './errors.js';
 
 const DELETE_REPO = '/api/v1/repos/:repo';
 
 export function installDurabilityHooks(app: FastifyInstance, store: RepositoryStore): void {
   // Callback-style hooks: they run on every request, and async hooks cost a promise each.
+  // The repository a request found: its answer waits for that one's commit point even if the name is deleted and
+  // created again meanwhile.
+  const found = new WeakMap<FastifyRequest, Repository>();
   app.addHook('preHandler', (req, _reply, done) => {
     const name = (req.params as { repo?: string } | undefined)?.repo;
     if (name === undefined || !store.has(name)) return done();
-    const { damage } = store.get(name);
+    const repo = store.get(name);
+    found.set(req, repo);
+    const { damage } = repo;
     if (damage === undefined || (req.method === 'DELETE' && req.routeOptions.url === DELETE_REPO)) return done();
     done(damagedError(name, damage));
   });
   app.addHook('onSend', (req, reply, payload, done) => {
-    const name = (req.params as { repo?: string } | undefined)?.repo;
-    if (name === undefined || !store.has(name)) return done(null, payload);
-    const repo = store.get(name);
+    const repo = found.get(req);
+    // Deleting a repository waits for nothing of it.
+    if (repo === undefined || (req.method === 'DELETE' && req.routeOptions.url === DELETE_REPO)) return done(null, payload);
     const header = reply.getHeader('x-govc-seq');
     let seq: number;
     if (header !== undefined && reply.statusCode < 300) seq = Number(header);
