@@ -36,8 +36,8 @@ const PREALLOC_MAX = 8 * 1024 * 1024;
 export interface JournalWriterHooks {
   /** The journal's open descriptor (opened if needed). */
   fd(jf: JournalFile): number;
-  /** `records` are in the file (in the OS's cache): make them durable, stage their metadata. */
-  written(jf: JournalFile, records: QueuedRecord[]): void;
+  /** `records` are in the file (in the OS's cache): stage their metadata, make them durable. The next write waits. */
+  written(jf: JournalFile, records: QueuedRecord[]): void | Promise<void>;
   /** A write failed: quarantine the repository (the journal is marked failed already). */
   failed(jf: JournalFile, err: Error): void;
   /** The journal's queue ran empty. */
@@ -108,7 +108,7 @@ export class JournalWriter {
         await this.writeAll(fd, pieces, jf.end, bytes);
         jf.end += bytes;
         if (jf.end > jf.capacity) jf.capacity = jf.end;
-        if (!jf.failed) this.hooks.written(jf, batch);
+        if (!jf.failed) await this.hooks.written(jf, batch);
       }
     } catch (e) {
       jf.queue = [];

@@ -15,7 +15,7 @@
 // A replica re-seeding a damaged copy installs its primary's snapshot into a fresh journal written beside the old one and
 // renamed over it; a damaged journal and meta.json are kept as `<file>.damaged-<time>` for forensics.
 import { closeSync, constants, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { GovcError } from '../errors.js';
@@ -235,24 +235,32 @@ export class LocalDiskPersistence {
     this.writer.enqueue(jf, record);
   }
 
-  /** Records are in the file: their metadata follows, then durability (a sync, or nothing more with GOVC_FSYNC=off). */
-  private written(jf: JournalFile, records: QueuedRecord[]): void {
+  /**
+   * Records are in the file: their metadata follows (written off the loop: a file created while the disk is busy
+   * syncing can wait on the filesystem's journal), then durability (a sync, or nothing more with GOVC_FSYNC=off).
+   */
+  private async written(jf: JournalFile, records: QueuedRecord[]): Promise<void> {
     try {
       if (jf.installTo) {
-        renameSync(jf.path, jf.installTo);
+        await rename(jf.path, jf.installTo);
         jf.path = jf.installTo;
         jf.installTo = undefined;
       }
       for (const r of records) {
         if (r.meta === undefined) continue;
-        if (this.commits) this.stageMeta(jf, r.meta, String(r.seq));
-        else writeAtomicSync(join(jf.dir, META), r.meta);
+        if (!this.commits) await writeAtomic(join(jf.dir, META), r.meta);
+        else {
+          const tmp = join(jf.dir, `${META}.${r.seq}.tmp`);
+          await writeFile(tmp, r.meta);
+          jf.steps.push({ kind: 'sync', path: tmp }, { kind: 'rename', from: tmp, to: join(jf.dir, META) }, { kind: 'sync', path: jf.dir });
+        }
       }
     } catch (e) {
       // The journal holds the change, its folder or metadata does not: the copies differ.
-      this.quarantine(jf, `metadata write failed: ${(e as Error).message}`);
+      if (!jf.failed) this.journalFailed(jf, `metadata write failed: ${(e as Error).message}`);
       return;
     }
+    if (jf.failed) return;
     jf.written = records[records.length - 1].seq;
     if (this.commits) return this.commits.markDirty(jf);
     jf.durable = jf.submitted = jf.written;
@@ -341,6 +349,19 @@ export class LocalDiskPersistence {
       }
     }
   }
+}
+
+/** GOVC_FSYNC=off, off the loop: metadata is still written whole (temporary file, fsync, rename) so it never reads torn. */
+async function writeAtomic(path: string, content: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, content);
+  const h = await open(tmp, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  await rename(tmp, path);
 }
 
 /** GOVC_FSYNC=off: metadata is still written whole (temporary file, fsync, rename) so it never reads torn. */
