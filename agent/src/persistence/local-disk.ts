@@ -103,7 +103,8 @@ export class LocalDiskPersistence {
       }
       if (name.startsWith('.') || !statSync(dir).isDirectory()) continue;
       this.removeLeftovers(dir, name);
-      const loaded = loadRepository(dir, name, this.readBufferBytes);
+      // Synced as loaded (GOVC_FSYNC=batch): what loads is served as committed.
+      const loaded = loadRepository(dir, name, this.readBufferBytes, this.commits !== undefined);
       if (loaded.kind === 'unfinished') {
         this.log.warn('removed a repository folder whose creation never finished', { repo: name });
         rmSync(dir, { recursive: true, force: true });
