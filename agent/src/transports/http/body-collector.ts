@@ -14,7 +14,9 @@ export function collectBody(req: FastifyRequest, payload: NodeJS.ReadableStream 
   const declared = Number(req.headers['content-length']);
   return new Promise<Buffer>((resolve, reject) => {
     if (declared > limit) return reject(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
-    let body = Buffer.allocUnsafeSlow(Number.isNaN(declared) ? GROW_FROM : declared);
+    // A Content-Length that is no length (negative, fractional) is not trusted for the size: the body is then refused
+    // at its end for not matching it, as fastify does.
+    let body = Buffer.allocUnsafeSlow(Number.isSafeInteger(declared) && declared >= 0 ? declared : GROW_FROM);
     let received = 0;
     const stop = () => {
       payload.removeListener('data', onData);
