@@ -40,6 +40,8 @@ export type ChangeJournal = (repo: Repository, change: Change) => void;
 /** Runs before a local write is checked; throwing (e.g. "not the primary") rejects it with nothing applied. */
 export type WriteGuard = (repo: Repository) => void;
 
+const NO_OBJECTS: StoredObject[] = [];
+
 /** 503 for anything asked of a quarantined repository. */
 export function damagedError(name: string, damage: string): GovcError {
   return new GovcError('unavailable', 'repository_damaged',
@@ -361,7 +363,10 @@ export class Repository implements RepoView {
     for (const o of change.objects) this.objects.putObject(o);
     this.seqNo = change.seq;
     this.lastEpochNo = change.epoch;
-    const entry: PendingEntry = { change, objectCount: this.objects.size, objectBytes: this.objects.objectBytes };
+    // A pending entry keeps what committing needs, not the objects (stored already): tens of thousands of them kept
+    // alive until the sync would each survive the young generation.
+    const kept = change.objects.length === 0 ? change : { ...change, objects: NO_OBJECTS };
+    const entry: PendingEntry = { change: kept, objectCount: this.objects.size, objectBytes: this.objects.objectBytes };
     if (this.durableNo === undefined && this.pending.length === 0) {
       // Nothing to wait for (memory only): committed as it is applied.
       this.expose(entry);
