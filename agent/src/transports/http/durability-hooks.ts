@@ -25,7 +25,8 @@ export function installDurabilityHooks(app: FastifyInstance, store: RepositorySt
     const name = (req.params as { repo?: string } | undefined)?.repo;
     if (name === undefined || !store.has(name)) return done();
     const repo = store.get(name);
-    found.set(req, repo);
+    // Reads wait for nothing (they see the committed state): only writes need their repository at onSend.
+    if (req.method !== 'GET' && req.method !== 'HEAD') found.set(req, repo);
     const { damage } = repo;
     if (damage === undefined || (req.method === 'DELETE' && req.routeOptions.url === DELETE_REPO)) return done();
     done(damagedError(name, damage));
