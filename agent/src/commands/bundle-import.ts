@@ -68,10 +68,10 @@ export async function importBundleOffLoop(repo: Repository, data: Buffer, opts: 
   repo.objects.reserve(count);
   const seqs: number[] = [];
   for (let c = 0; c < chunks.length; c++) {
-    if (c > 0) {
-      await nextTurn();
-      // At most two chunks not yet durable: a disk slower than the import bounds what waits in memory for it.
-      if (c >= 2) await repo.whenDurable(seqs[c - 2]);
+    // At most two chunks not yet durable: a disk slower than the import bounds what waits in memory for it.
+    if (c >= 2) await repo.whenDurable(seqs[c - 2]);
+    if (chunks.length > 1) {
+      await chunkTurn();
       opts.stillCurrent?.(repo);
     }
     const [start, end] = chunks[c];
@@ -89,6 +89,18 @@ export async function importBundleOffLoop(repo: Repository, data: Buffer, opts: 
  * phase) would have the first setImmediate run in the same loop iteration, with no I/O between two chunks.
  */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
+
+let lastTurn: Promise<void> = Promise.resolve();
+
+/**
+ * Resolves when this import may apply its next chunk: in order across every import running, with the loop's I/O phase
+ * between two chunks, so concurrent imports never apply several chunks in one turn.
+ */
+function chunkTurn(): Promise<void> {
+  const mine = lastTurn.then(nextTurn);
+  lastTurn = mine;
+  return mine;
+}
 
 /** For callers that need the repository to still be the one registered under its name. */
 export function repositoryReplaced(name: string): Error {

@@ -11,8 +11,11 @@ export interface ChunkLimits {
   bytes: number;
 }
 
-/** 10,000 objects: 0.4-3 µs each to index and record (idle to busy machine), plus the journal encoding; 16 MiB: copied (~3 ms). */
-export const DEFAULT_CHUNK_LIMITS: Readonly<ChunkLimits> = Object.freeze({ objects: 10_000, bytes: 16 * 2 ** 20 });
+/**
+ * 5,000 objects: 0.4-3 µs each to index and record (idle to busy machine), plus the journal encoding; 8 MiB: copied
+ * (~2 ms). Chunks of all running imports take turns (one per loop iteration: commands/bundle-import.ts).
+ */
+export const DEFAULT_CHUNK_LIMITS: Readonly<ChunkLimits> = Object.freeze({ objects: 5_000, bytes: 8 * 2 ** 20 });
 
 /** [start, end) ranges over objects with these lengths, in order; always at least one (maybe empty) range. */
 export function importChunks(lengths: ArrayLike<number>, limits: ChunkLimits = DEFAULT_CHUNK_LIMITS): [number, number][] {
