@@ -23,7 +23,7 @@ export interface Limits {
  *   then in the repository), so this is also the transient memory one import may cost; a 64 MiB body (the default body
  *   limit) of ordinary source history inflates 3-20× (express: 10 MiB → 157 MiB), far below it.
  * - 1,000,000 objects per import: the event loop no longer bounds it (an import is applied in chunks of at most
- *   10,000 objects / 16 MiB, one per turn: store/import-chunks.ts), so what it bounds is the checking worker's
+ *   5,000 objects / 8 MiB, one per turn: store/import-chunks.ts), so what it bounds is the checking worker's
  *   bookkeeping per object, measured at ~1.4 KB of peak RSS per object for a bundle of tiny blobs (~420 MB for 300k):
  *   ~1.4 GB at the limit, the same order as what the byte limit lets one import hold. Real histories reach the byte
  *   limit first (express: ~4.7 KB inflated per object, so 2 GiB is ~450k objects); a bigger one imports as several

@@ -123,7 +123,7 @@ test.serial('a replicated import in chunks converges on every replica; the repos
     const r = await p.proc.client.post('/repos/big/bundle', readFileSync(EXPRESS_BUNDLE));
     t.is(r.status, 200, JSON.stringify(r.body));
     const seq = Number(r.headers.get('x-govc-seq'));
-    t.true(seq >= 10, `${seq} changes for 157 MiB in chunks of at most 16 MiB`);
+    t.true(seq >= 10, `${seq} changes for 157 MiB in chunks of at most 8 MiB`);
     const state = await converged(nodes, 'big', 60000);
     t.is(state.appliedSeq, seq);
     const after = await p.proc.client.post('/repos/big/commits', { branch: 'master', message: 'after', author: { name: 'A', email: 'a@x' }, files: [{ path: 'AFTER', content: 'x' }] });
