@@ -2,7 +2,7 @@
 // two running agents — memory only, and with the journal on tmpfs — against `git clone --bare` of the same bundle on
 // tmpfs (the same work for git: inflate, resolve deltas, hash, check connectivity, write), measured in alternation, round
 // after round, the ratios taken per round and the medians reported. Also the slowest /healthz answer seen while each
-// agent's imports ran: the event loop's share of an import (with the journal: its synchronous append too).
+// agent's imports ran: the event loop's share of an import (with the journal: its append, written and checksummed off the loop).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -22,11 +22,12 @@ export interface Limits {
  * - 2 GiB per import: GitHub's limit for one push. An import is held whole in memory (in the worker while it is checked,
  *   then in the repository), so this is also the transient memory one import may cost; a 64 MiB body (the default body
  *   limit) of ordinary source history inflates 3-20× (express: 10 MiB → 157 MiB), far below it.
- * - 200,000 objects per import: applying an import costs the event loop ~0.4 µs per new object (indexing it and
- *   recording the change; everything else runs in a worker), so 200k objects stay within the 100 ms the loop may be
- *   held. A 64 MiB bundle (the default body limit) of real history holds about that many (express: ~300 bytes per
- *   object); bigger histories import as several incremental bundles. It also bounds the checking worker's bookkeeping
- *   (~200 bytes per object) at ~40 MB.
+ * - 1,000,000 objects per import: the event loop no longer bounds it (an import is applied in chunks of at most
+ *   5,000 objects / 8 MiB, one per turn: store/import-chunks.ts), so what it bounds is the checking worker's
+ *   bookkeeping per object, measured at ~1.4 KB of peak RSS per object for a bundle of tiny blobs (~420 MB for 300k):
+ *   ~1.4 GB at the limit, the same order as what the byte limit lets one import hold. Real histories reach the byte
+ *   limit first (express: ~4.7 KB inflated per object, so 2 GiB is ~450k objects); a bigger one imports as several
+ *   incremental bundles.
  * - Tree depth 2048: git's own core.maxTreeDepth default since 2.46 (512 for MSVC builds), the depth beyond which git
  *   itself refuses to walk a tree; a deeper one could never be checked out or fsck'd by the clients it would go to.
  * - Paths of 4096 bytes: Linux's PATH_MAX; longer ones cannot be checked out on the platforms git runs on.
@@ -34,7 +35,7 @@ export interface Limits {
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxObjectBytes: 100 * 2 ** 20,
   maxImportBytes: 2 * 2 ** 30,
-  maxImportObjects: 200_000,
+  maxImportObjects: 1_000_000,
   maxTreeDepth: 2048,
   maxPathBytes: 4096,
 });

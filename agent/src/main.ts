@@ -1,5 +1,6 @@
 // Standalone agent: configuration from the environment, repositories in memory backed by the local-disk tier, REST on
 // GOVC_HTTP_ADDR. Stops cleanly on SIGTERM/SIGINT (finishes in-flight requests, closes journals).
+import './threadpool.js'; // first: sizes libuv's thread pool before anything uses it
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config.js';
 import { watchEventLoop } from './event-loop-watch.js';

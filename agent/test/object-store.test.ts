@@ -48,3 +48,30 @@ test('idFold is the XOR of every id, whatever the order objects arrived in (anti
   a.put('blob', Buffer.from('one more'));
   t.false(a.idFold.equals(expected));
 });
+
+test('a large index grows incrementally: every object is found before, during and after the growth, and snapshots taken meanwhile read right', async (t) => {
+  const { SnapshotReader } = await import('../src/store/object-snapshot.js');
+  const store = new ObjectStore();
+  const ids: string[] = [];
+  const snapshots: { reader: InstanceType<typeof SnapshotReader>; count: number }[] = [];
+  // Past 65,536 objects the index stops rehashing at once; 300,000 objects take it through several incremental growths.
+  for (let i = 0; i < 300_000; i++) {
+    ids.push(store.put('blob', Buffer.from(`b${i}`)));
+    if (i % 50_000 === 49_999 || i === 120_000) snapshots.push({ reader: new SnapshotReader(store.snapshot()), count: i + 1 });
+    // Everything stored so far is found, whatever stage the growth is at.
+    if (i % 9973 === 0) for (let j = 0; j <= i; j += 997) t.true(store.has(ids[j]), `object ${j} after ${i + 1}`);
+  }
+  t.is(store.size, 300_000);
+  for (let i = 0; i < ids.length; i++) if (!store.has(ids[i])) t.fail(`object ${i} lost`);
+  t.is([...store.ids()].length, 300_000);
+  t.is(store.readObject(ids[123_456])?.data.toString(), 'b123456');
+  for (const { reader, count } of snapshots) {
+    t.is(reader.count, count);
+    t.true(reader.has(ids[count - 1]));
+    if (count < ids.length) t.false(reader.has(ids[count]), 'nothing stored after the snapshot');
+    t.is(reader.readObject(ids[Math.floor(count / 2)])?.data.toString(), `b${Math.floor(count / 2)}`);
+  }
+  const size = store.memoryBytes;
+  store.reserve(1_000_000);
+  t.is(store.memoryBytes, size, 'a large index is not rehashed at once for a reservation');
+});

@@ -23,7 +23,8 @@ export function bundleRefs(repo: Repository): BundleRef[] {
  */
 export function exportBundleStream(repo: Repository): Promise<Readable> {
   const { port1, port2 } = new MessageChannel();
-  const input: ExportTaskInput = { snapshot: repo.objects.snapshot(), refs: bundleRefs(repo), port: port2 };
+  // The committed state: its refs and only the objects committed changes brought (nothing still pending is exported).
+  const input: ExportTaskInput = { snapshot: repo.committedSnapshot(), refs: bundleRefs(repo), port: port2 };
   let started = false;
   return new Promise<Readable>((resolve, reject) => {
     const stream = new Readable({

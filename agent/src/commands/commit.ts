@@ -1,5 +1,6 @@
 // One atomic commit of many file writes and deletes on a branch. Everything is computed first and then applied through
 // Repository.apply in the same synchronous step as the compare-and-swap on the branch, so a commit never half-happens.
+// A write sees the newest state (repo.newest): a commit on a branch whose last change is not yet durable builds on it.
 import { conflict, invalid, notFound } from '../errors.js';
 import { fsckLinks, fsckObject } from '../git/fsck/index.js';
 import { FileMode, Identity, MODE_TREE, ObjectId, decodeTree, encodeCommit, hashObject } from '../git/objects.js';
@@ -49,7 +50,7 @@ export function createCommit(repo: Repository, input: CommitInput): CommitResult
   const ops = collectOps(input);
 
   const ref = `refs/heads/${input.branch}`;
-  const current = repo.getRef(ref) ?? null;
+  const current = repo.newest.getRef(ref) ?? null;
   if (current === null && input.createBranch === false) {
     throw notFound('branch_not_found', `branch ${JSON.stringify(input.branch)} does not exist (createBranch is false)`);
   }
@@ -58,7 +59,7 @@ export function createCommit(repo: Repository, input: CommitInput): CommitResult
       current,
     });
   }
-  const parentTree = current ? commitTree(repo, current) : undefined;
+  const parentTree = current ? commitTree(repo.newest, current) : undefined;
   const pending = new Map<ObjectId, StoredObject>();
   const tree = buildTree(repo, pending, parentTree, ops, '') ?? storeObject(pending, 'tree', Buffer.alloc(0));
   const parents = current ? [current] : [];

@@ -34,8 +34,9 @@ export interface MergeResult {
 }
 
 export function merge(repo: Repository, input: MergeInput): MergeResult {
-  const branch = getBranch(repo, input.base);
-  const headId = resolveCommit(repo, input.head);
+  // A write: both sides as of the newest state, so the compare-and-swap on the base branch holds against it.
+  const branch = getBranch(repo.newest, input.base);
+  const headId = resolveCommit(repo.newest, input.head);
   return gitCall(() => mergeInto(repo, input, branch.sha, headId));
 }
 

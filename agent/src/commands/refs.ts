@@ -1,9 +1,10 @@
 // Branches and tags: listing, creating from any revision, reading and deleting, all as compare-and-swap ref updates.
+// Reads see the committed refs; creations and deletions resolve and check against the newest (repo.newest).
 import { conflict, invalid, notFound } from '../errors.js';
 import { fsckObject } from '../git/fsck/index.js';
 import { Identity, ObjectId, Tag, decodeTag, encodeTag, hashObject } from '../git/objects.js';
 import { shortRefProblem } from '../git/refname.js';
-import { Repository } from '../store/repository.js';
+import { Repository, type RepoView } from '../store/repository.js';
 import { withFsck } from './fsck-failure.js';
 import { normaliseMessage } from './identity.js';
 import { peelToCommit, resolveCommit, resolveObject } from './resolve.js';
@@ -33,11 +34,11 @@ function checkName(kind: RefKind, name: string): string {
   return PREFIX[kind] + name;
 }
 
-export function listBranches(repo: Repository): BranchInfo[] {
+export function listBranches(repo: RepoView): BranchInfo[] {
   return repo.listRefs(PREFIX.branch).map(([ref, sha]) => ({ name: ref.slice(PREFIX.branch.length), sha }));
 }
 
-export function getBranch(repo: Repository, name: string): BranchInfo {
+export function getBranch(repo: RepoView, name: string): BranchInfo {
   const sha = repo.getRef(checkName('branch', name));
   if (!sha) throw notFound('branch_not_found', `branch ${JSON.stringify(name)} does not exist`);
   return { name, sha };
@@ -45,23 +46,26 @@ export function getBranch(repo: Repository, name: string): BranchInfo {
 
 export function createBranch(repo: Repository, name: string, from: string): BranchInfo & { seq: number } {
   const ref = checkName('branch', name);
-  const sha = resolveCommit(repo, from);
-  if (repo.getRef(ref)) throw conflict('branch_exists', `branch ${JSON.stringify(name)} already exists`, { current: repo.getRef(ref) });
+  const newest = repo.newest;
+  const sha = resolveCommit(newest, from);
+  const existing = newest.getRef(ref);
+  if (existing) throw conflict('branch_exists', `branch ${JSON.stringify(name)} already exists`, { current: existing });
   const change = repo.apply([], [{ name: ref, old: null, new: sha }]);
   return { name, sha, seq: change.seq };
 }
 
 export function deleteRef(repo: Repository, kind: RefKind, name: string): number {
   const ref = checkName(kind, name);
-  const current = repo.getRef(ref);
+  const newest = repo.newest;
+  const current = newest.getRef(ref);
   if (!current) throw notFound(`${kind}_not_found`, `${kind} ${JSON.stringify(name)} does not exist`);
-  if (kind === 'branch' && name === repo.meta.defaultBranch) {
+  if (kind === 'branch' && name === newest.meta.defaultBranch) {
     throw conflict('default_branch', `branch ${JSON.stringify(name)} is the default branch and cannot be deleted`);
   }
   return repo.apply([], [{ name: ref, old: current, new: null }]).seq;
 }
 
-function describeTag(repo: Repository, name: string, sha: ObjectId): TagInfo {
+function describeTag(repo: RepoView, name: string, sha: ObjectId): TagInfo {
   const obj = repo.objects.readObject(sha);
   let commit: ObjectId | null = null;
   try {
@@ -74,11 +78,11 @@ function describeTag(repo: Repository, name: string, sha: ObjectId): TagInfo {
   return { name, sha, annotated: true, commit, message: t.message, tagger: t.tagger };
 }
 
-export function listTags(repo: Repository): TagInfo[] {
+export function listTags(repo: RepoView): TagInfo[] {
   return repo.listRefs(PREFIX.tag).map(([ref, sha]) => describeTag(repo, ref.slice(PREFIX.tag.length), sha));
 }
 
-export function getTag(repo: Repository, name: string): TagInfo {
+export function getTag(repo: RepoView, name: string): TagInfo {
   const sha = repo.getRef(checkName('tag', name));
   if (!sha) throw notFound('tag_not_found', `tag ${JSON.stringify(name)} does not exist`);
   return describeTag(repo, name, sha);
@@ -89,8 +93,10 @@ export function createTag(
   repo: Repository, name: string, from: string, annotation?: { message: string; tagger: Identity },
 ): TagInfo & { seq: number } {
   const ref = checkName('tag', name);
-  const target = resolveObject(repo, from);
-  if (repo.getRef(ref)) throw conflict('tag_exists', `tag ${JSON.stringify(name)} already exists`, { current: repo.getRef(ref) });
+  const newest = repo.newest;
+  const target = resolveObject(newest, from);
+  const existing = newest.getRef(ref);
+  if (existing) throw conflict('tag_exists', `tag ${JSON.stringify(name)} already exists`, { current: existing });
   let sha = target;
   const objects = [];
   if (annotation) {
@@ -103,5 +109,5 @@ export function createTag(
     objects.push({ id: sha, type: 'tag' as const, data });
   }
   const change = repo.apply(objects, [{ name: ref, old: null, new: sha }]);
-  return { ...describeTag(repo, name, sha), seq: change.seq };
+  return { ...describeTag(newest, name, sha), seq: change.seq };
 }

@@ -3,12 +3,12 @@
 import { notFound, unprocessable } from '../errors.js';
 import { GitFormatError, isObjectId, type Commit, type ObjectId } from '../git/objects.js';
 import { decodeCommitText } from '../git/commit-text.js';
-import { type Repository } from '../store/repository.js';
+import { type RepoView } from '../store/repository.js';
 import { peelTags, resolveRevision, type Hint } from './revision.js';
 
 
 /** The object a revision names, without peeling tags (`git rev-parse --verify <rev>`). */
-export function resolveObject(repo: Repository, rev: string, hint: Hint = 'none'): ObjectId {
+export function resolveObject(repo: RepoView, rev: string, hint: Hint = 'none'): ObjectId {
   // The hot path: HEAD, a full sha or a plain branch name, in a few map lookups.
   if (rev === 'HEAD') {
     const head = repo.getRef(repo.headRef);
@@ -25,7 +25,7 @@ export function resolveObject(repo: Repository, rev: string, hint: Hint = 'none'
 }
 
 /** Follows annotated tags until a commit; 422 `not_a_commit` when the revision names something else. */
-export function peelToCommit(repo: Repository, id: ObjectId): ObjectId {
+export function peelToCommit(repo: RepoView, id: ObjectId): ObjectId {
   const obj = repo.objects.readObject(id);
   if (obj?.type === 'commit') return id; // the usual case, one lookup
   const peeled = peelTags(repo, id);
@@ -35,12 +35,12 @@ export function peelToCommit(repo: Repository, id: ObjectId): ObjectId {
 }
 
 /** The commit a revision names (`git rev-parse --verify <rev>^{commit}`). */
-export function resolveCommit(repo: Repository, rev: string): ObjectId {
+export function resolveCommit(repo: RepoView, rev: string): ObjectId {
   return peelToCommit(repo, resolveObject(repo, rev, 'committish'));
 }
 
 /** A commit, its message and identities in UTF-8 whatever its `encoding` header says (as `git log` shows them). */
-export function readCommit(repo: Repository, id: ObjectId): Commit {
+export function readCommit(repo: RepoView, id: ObjectId): Commit {
   const obj = repo.objects.readObject(id);
   if (!obj) throw notFound('object_not_found', `commit ${id} does not exist`);
   if (obj.type !== 'commit') throw unprocessable('not_a_commit', `${id} is a ${obj.type}, not a commit`, { object: id, type: obj.type });
@@ -53,7 +53,7 @@ export function readCommit(repo: Repository, id: ObjectId): Commit {
 }
 
 /** A commit's tree id, read straight from the first header line (the hot read path needs nothing else). */
-export function commitTree(repo: Repository, id: ObjectId): ObjectId {
+export function commitTree(repo: RepoView, id: ObjectId): ObjectId {
   const obj = repo.objects.readObject(id);
   if (obj?.type === 'commit' && obj.data.length >= 46 && obj.data.toString('latin1', 0, 5) === 'tree ') {
     const tree = obj.data.toString('latin1', 5, 45);

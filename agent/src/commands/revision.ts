@@ -4,7 +4,7 @@
 // searches (^{/…}) are not supported.
 import { GovcError, invalid, notFound, unprocessable } from '../errors.js';
 import { GitFormatError, decodeCommit, decodeTag, type ObjectId, type ObjectType } from '../git/objects.js';
-import { type Repository } from '../store/repository.js';
+import { type RepoView } from '../store/repository.js';
 
 /** What the caller needs, which settles a short sha matching several objects (git's GET_OID_COMMITTISH etc.). */
 export type Hint = 'none' | 'committish' | 'treeish' | 'commit';
@@ -18,7 +18,7 @@ export function refCandidates(name: string): string[] {
   return [name, `refs/${name}`, `refs/tags/${name}`, `refs/heads/${name}`, `refs/remotes/${name}`, `refs/remotes/${name}/HEAD`];
 }
 
-export function lookupRef(repo: Repository, name: string): ObjectId | undefined {
+export function lookupRef(repo: RepoView, name: string): ObjectId | undefined {
   if (name === 'HEAD' || name === '@') return repo.getRef(repo.headRef);
   for (const ref of refCandidates(name)) {
     const id = repo.getRef(ref);
@@ -57,14 +57,14 @@ function parse(rev: string): { base: string; ops: Op[] } {
   return { base, ops };
 }
 
-function typeOf(repo: Repository, id: ObjectId): ObjectType {
+function typeOf(repo: RepoView, id: ObjectId): ObjectType {
   const obj = repo.objects.readObject(id);
   if (!obj) throw notFound('object_not_found', `object ${id} does not exist`);
   return obj.type;
 }
 
 /** Follows annotated tags to the first object that is not a tag (git's deref_tag). */
-export function peelTags(repo: Repository, id: ObjectId): ObjectId {
+export function peelTags(repo: RepoView, id: ObjectId): ObjectId {
   for (let depth = 0; depth < 32; depth++) {
     const obj = repo.objects.readObject(id);
     if (!obj) throw notFound('object_not_found', `object ${id} does not exist`);
@@ -83,7 +83,7 @@ function decodeTagSafely(id: ObjectId, data: Buffer) {
   }
 }
 
-function satisfies(repo: Repository, id: ObjectId, hint: Hint): boolean {
+function satisfies(repo: RepoView, id: ObjectId, hint: Hint): boolean {
   if (hint === 'commit') return typeOf(repo, id) === 'commit';
   const peeled = repo.objects.readObject(peelTagsQuietly(repo, id))?.type;
   if (hint === 'committish') return peeled === 'commit';
@@ -91,7 +91,7 @@ function satisfies(repo: Repository, id: ObjectId, hint: Hint): boolean {
   return true;
 }
 
-function peelTagsQuietly(repo: Repository, id: ObjectId): ObjectId {
+function peelTagsQuietly(repo: RepoView, id: ObjectId): ObjectId {
   try {
     return peelTags(repo, id);
   } catch (e) {
@@ -101,7 +101,7 @@ function peelTagsQuietly(repo: Repository, id: ObjectId): ObjectId {
 }
 
 /** A short sha as git's get_short_oid settles it: one match, or exactly one match of the kind wanted. */
-function resolveShort(repo: Repository, hex: string, hint: Hint, shown: string): ObjectId {
+function resolveShort(repo: RepoView, hex: string, hint: Hint, shown: string): ObjectId {
   const candidates = repo.objects.idsWithPrefix(hex.toLowerCase(), 64);
   if (candidates.length === 1) return candidates[0];
   if (candidates.length === 0) throw notFound('revision_not_found', `no branch, tag or object named ${JSON.stringify(shown)}`);
@@ -112,7 +112,7 @@ function resolveShort(repo: Repository, hex: string, hint: Hint, shown: string):
   });
 }
 
-function resolveBase(repo: Repository, base: string, hint: Hint, rev: string): ObjectId {
+function resolveBase(repo: RepoView, base: string, hint: Hint, rev: string): ObjectId {
   if (base === 'HEAD' || base === '@') {
     const id = repo.getRef(repo.headRef);
     if (!id) throw notFound('ref_not_found', `HEAD points at ${repo.headRef}, which has no commits yet`);
@@ -131,7 +131,7 @@ function resolveBase(repo: Repository, base: string, hint: Hint, rev: string): O
   throw notFound('ref_not_found', `no branch, tag or commit named ${JSON.stringify(base)}`);
 }
 
-function commitOf(repo: Repository, id: ObjectId, rev: string) {
+function commitOf(repo: RepoView, id: ObjectId, rev: string) {
   const commit = peelTags(repo, id);
   const obj = repo.objects.readObject(commit)!;
   if (obj.type !== 'commit') throw unprocessable('not_a_commit', `${rev} is a ${obj.type} (${commit}), not a commit`, { object: commit, type: obj.type });
@@ -143,7 +143,7 @@ function commitOf(repo: Repository, id: ObjectId, rev: string) {
   }
 }
 
-function applyOp(repo: Repository, id: ObjectId, op: Op, rev: string): ObjectId {
+function applyOp(repo: RepoView, id: ObjectId, op: Op, rev: string): ObjectId {
   if (op.kind === 'ancestor') {
     for (let k = 0; k < op.n; k++) {
       const c = commitOf(repo, id, rev);
@@ -190,7 +190,7 @@ function applyOp(repo: Repository, id: ObjectId, op: Op, rev: string): ObjectId 
  * The object a revision names, as `git rev-parse --verify <rev>` gives it. `hint` says what the caller will use it
  * as (a commit: "committish"), which only matters for a short sha that several objects share.
  */
-export function resolveRevision(repo: Repository, rev: string, hint: Hint = 'none'): ObjectId {
+export function resolveRevision(repo: RepoView, rev: string, hint: Hint = 'none'): ObjectId {
   if (rev.length === 0) throw invalid('invalid_revision', 'revision is empty');
   const { base, ops } = parse(rev);
   const first = ops[0];
@@ -205,7 +205,7 @@ export function resolveRevision(repo: Repository, rev: string, hint: Hint = 'non
 }
 
 /** Hex digits git shows for `id` (core.abbrev=auto): enough for the repository's size, more where they are ambiguous. */
-export function abbreviate(repo: Repository, id: ObjectId): string {
+export function abbreviate(repo: RepoView, id: ObjectId): string {
   const count = repo.objects.size;
   let len = Math.max(7, Math.ceil((Math.floor(Math.log2(Math.max(count, 1))) + 1) / 2));
   for (; len < 40; len++) {

@@ -1,23 +1,53 @@
 // Binary encoding of a Change, shared by the on-disk journal and the replication stream:
 // [u8 version=2][f64 seq][f64 epoch][u32 objectCount] { [u8 type][20-byte id][u32 length][data] }* [u32 jsonLength][json {refs, meta}]
-// Version 1 records (no epoch; written before replication) still decode, with epoch 0.
+// Version 1 records (no epoch; written before replication) still decode, with epoch 0. The journal writes a change as
+// pieces (encodeChangePieces), large objects straight from their own buffers; replication takes it in one buffer.
 import { writeHexId } from '../git/hex.js';
 import { GitFormatError, ObjectType } from '../git/objects.js';
-import { Change, StoredObject } from '../store/repository.js';
+import { RECORD_HEADER as ARENA_RECORD_HEADER } from '../store/arena.js';
+import type { Change, StoredObject } from '../store/change.js';
+import { BatchObject } from '../store/record-batch.js';
 
 const VERSION = 2;
 const TYPES: ObjectType[] = ['commit', 'tree', 'blob', 'tag'];
 
+/** Objects at least this large are referenced by the journal's gathered write as they are, never copied. */
+export const GATHER_MIN_BYTES = 16 * 1024;
+
+export interface ChangePieces {
+  /**
+   * The encoding as consecutive buffers: the record's own bytes (headers, small objects, the JSON) in pieces of one
+   * buffer, and each object of at least `gatherMin` bytes as its own buffer, uncopied.
+   */
+  pieces: Buffer[];
+  /** Their total length, `reserve` included. */
+  length: number;
+}
+
+/** An object's length without making a view of it (a worker's batch keeps lengths apart). */
+function lengthOf(o: StoredObject): number {
+  return o instanceof BatchObject ? o.batch.lengths[o.index] : o.data.length;
+}
+
 /**
- * Encodes `change` after `reserve` free bytes at the front, so the journal can put its record header there without
- * copying the payload again.
+ * Encodes `change` after `reserve` free bytes at the front (where the journal puts its record header) as a list of
+ * pieces for a gathered write: objects of `gatherMin` bytes or more are not copied (a 100 MiB file is written from
+ * the buffer it already is in), smaller ones are copied next to their headers — tens of thousands of tiny views kept
+ * alive until an asynchronous write completes would cost the young generation more than the copy does.
  */
-export function encodeChange(change: Change, reserve = 0): Buffer {
+export function encodeChangePieces(change: Change, reserve = 0, gatherMin = GATHER_MIN_BYTES): ChangePieces {
   const json = JSON.stringify(change.meta ? { refs: change.refs, meta: change.meta } : { refs: change.refs });
   const jsonLength = Buffer.byteLength(json);
-  let size = reserve + 1 + 8 + 8 + 4 + 4 + jsonLength;
-  for (const o of change.objects) size += 1 + 20 + 4 + o.data.length;
-  const buf = Buffer.allocUnsafe(size);
+  let own = reserve + 1 + 8 + 8 + 4 + 4 + jsonLength;
+  let length = own;
+  for (const o of change.objects) {
+    const n = lengthOf(o);
+    own += 25 + (n < gatherMin ? n : 0);
+    length += 25 + n;
+  }
+  const buf = Buffer.allocUnsafe(own);
+  const pieces: Buffer[] = [];
+  let from = 0;
   let at = reserve;
   buf[at++] = VERSION;
   at = buf.writeDoubleLE(change.seq, at);
@@ -25,14 +55,44 @@ export function encodeChange(change: Change, reserve = 0): Buffer {
   at = buf.writeUInt32LE(change.objects.length, at);
   for (const o of change.objects) {
     buf[at++] = TYPES.indexOf(o.type);
-    if (!writeHexId(o.id, buf, at)) throw new Error(`not an object id: ${o.id}`);
-    at = buf.writeUInt32LE(o.data.length, at + 20);
-    buf.set(o.data, at);
-    at += o.data.length;
+    if (o instanceof BatchObject) {
+      const { batch, index } = o;
+      buf.set(batch.keys.subarray(index * 20, index * 20 + 20), at);
+      const n = batch.lengths[index];
+      at = buf.writeUInt32LE(n, at + 20);
+      const chunk = batch.chunks[batch.chunkOf[index]];
+      const start = batch.offsets[index] + ARENA_RECORD_HEADER;
+      if (n < gatherMin) {
+        at += chunk.copy(buf, at, start, start + n);
+        continue;
+      }
+      pieces.push(buf.subarray(from, at), chunk.subarray(start, start + n));
+    } else {
+      if (!writeHexId(o.id, buf, at)) throw new Error(`not an object id: ${o.id}`);
+      const data = o.data;
+      at = buf.writeUInt32LE(data.length, at + 20);
+      if (data.length < gatherMin) {
+        buf.set(data, at);
+        at += data.length;
+        continue;
+      }
+      pieces.push(buf.subarray(from, at), data);
+    }
+    from = at;
   }
   at = buf.writeUInt32LE(jsonLength, at);
   buf.write(json, at, 'utf8');
-  return buf;
+  pieces.push(buf.subarray(from));
+  return { pieces, length };
+}
+
+/**
+ * Encodes `change` after `reserve` free bytes at the front, so the journal can put its record header there without
+ * copying the payload again.
+ */
+export function encodeChange(change: Change, reserve = 0): Buffer {
+  const { pieces, length } = encodeChangePieces(change, reserve, Infinity);
+  return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces, length);
 }
 
 export function decodeChange(buf: Buffer): Change {

@@ -1,16 +1,30 @@
 // One repository's journal as the group commit sees it: the open descriptor, the seq last written and the seq known to
 // be on disk, and the folder operations that must be durable along with the data (a new file's directory entry, a
-// metadata file renamed into place, a fresh journal renamed over the old one). Appends are written synchronously by the
-// caller; making them durable is the group commit's (group-commit.ts).
+// metadata file renamed into place, a fresh journal renamed over the old one). Appends are queued here and written in
+// order by the journal writer (journal-writer.ts); making them durable is the group commit's (group-commit.ts).
 import { closeSync, ftruncateSync } from 'node:fs';
-import { Repository } from '../store/repository.js';
+import type { Repository } from '../store/repository.js';
 
 /** Made durable after the journal's data, in order: fdatasync a file or folder, or rename a file. */
 export type DurabilityStep = { kind: 'sync'; path: string } | { kind: 'rename'; from: string; to: string };
 
+/** A change encoded for the journal: the first piece starts with RECORD_HEADER bytes reserved for the header. */
+export interface QueuedRecord {
+  seq: number;
+  pieces: Buffer[];
+  /** All pieces' bytes, the header included. */
+  length: number;
+  /** meta.json as of this change, when it changed metadata. */
+  meta?: string;
+}
+
 export class JournalFile {
   fd: number | undefined;
-  /** Seq of the last change written (0 for a repository with none yet). */
+  /** Records waiting to be written, oldest first. */
+  queue: QueuedRecord[] = [];
+  /** The writer's loop runs for this journal (a write or a checksum in progress). */
+  writing = false;
+  /** Seq of the last change written to the file (0 for a repository with none yet). */
   written: number;
   /** Where the next record goes: the end of the records. */
   end = 0;
@@ -28,7 +42,7 @@ export class JournalFile {
   syncs = 0;
   /** A flush with folder steps is in flight: nothing else starts until it ends (steps run in order, after the data). */
   stepsRunning = false;
-  /** A sync or write failed: nothing is flushed any more. */
+  /** A sync or write failed: nothing is written or flushed any more. */
   failed = false;
   /** Deleted or replaced: its data still gets synced, then the descriptor closes and nothing else happens. */
   retired = false;
@@ -49,7 +63,7 @@ export class JournalFile {
   }
 
   get idle(): boolean {
-    return this.syncs === 0 && !this.needsFlush;
+    return this.syncs === 0 && !this.needsFlush && !this.writing && this.queue.length === 0;
   }
 
   /** Closes the descriptor now if nothing is syncing or waiting to be, else once that is done. */

@@ -1,8 +1,10 @@
 // Rebuilds one repository from its folder: meta.json, then the journal streamed record by record (record-reader.ts).
 // A torn tail is cut (the caller is told how much); anything else wrong — a meta.json that does not parse, a corrupt or
 // undecodable record, a seq out of order, a read error — makes the repository damaged, with the reason, instead of
-// throwing: one bad repository never stops the agent.
-import { closeSync, existsSync, openSync, readFileSync, truncateSync } from 'node:fs';
+// throwing: one bad repository never stops the agent. With `sync`, what was read is made durable before it is served:
+// after a kill -9, records written but never synced are still in the OS's cache and load as committed — they are shown
+// from now on, so a power loss must no longer be able to take them back (an fdatasync of a clean file costs ~0.1 ms).
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { RepoMeta, Repository } from '../store/repository.js';
 import { decodeChange } from './change-codec.js';
@@ -18,7 +20,7 @@ export type LoadedRepository =
   /** A creation that died before its metadata was durable: never acknowledged. */
   | { kind: 'unfinished' };
 
-export function loadRepository(dir: string, name: string, readBufferBytes?: number): LoadedRepository {
+export function loadRepository(dir: string, name: string, readBufferBytes?: number, sync = false): LoadedRepository {
   const metaPath = join(dir, META);
   const journalPath = join(dir, JOURNAL);
   if (!existsSync(metaPath)) return { kind: 'unfinished' };
@@ -38,11 +40,15 @@ export function loadRepository(dir: string, name: string, readBufferBytes?: numb
     const source = fileSource(fd);
     for (const entry of journalEntries(source, readBufferBytes)) {
       if (entry.kind === 'corrupt') return damaged(meta, `journal is corrupt: ${entry.reason}`);
-      if (entry.kind === 'end') return { kind: 'ok', repo, changes, journalExists: true, end: entry.offset, size: source.size };
+      if (entry.kind === 'end') {
+        if (sync) fdatasyncSync(fd);
+        return { kind: 'ok', repo, changes, journalExists: true, end: entry.offset, size: source.size };
+      }
       if (entry.kind === 'torn') {
         closeSync(fd);
         fd = undefined;
         truncateSync(journalPath, entry.offset);
+        if (sync) syncFile(journalPath);
         return { kind: 'ok', repo, changes, journalExists: true, end: entry.offset, size: entry.offset, cut: { bytes: entry.bytes, reason: entry.reason } };
       }
       let change;
@@ -62,11 +68,21 @@ export function loadRepository(dir: string, name: string, readBufferBytes?: numb
       }
       changes++;
     }
+    if (sync) fdatasyncSync(fd);
     return { kind: 'ok', repo, changes, journalExists: true, end: source.size, size: source.size };
   } catch (e) {
     return damaged(meta, `journal is unreadable: ${(e as Error).message}`);
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function syncFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

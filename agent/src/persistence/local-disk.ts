@@ -1,39 +1,38 @@
 // The embedded persistence tier: every repository is a folder under the data directory with its metadata (meta.json)
-// and an append-only journal of change records. A change is written to the journal (synchronously) before it becomes
-// visible, so it survives a crash of the process (kill -9); with GOVC_FSYNC=batch it is then made durable by the group
-// commit (group-commit.ts), and the repository's durable seq says when: writes are acknowledged only from there.
-// Creations, deletions and snapshot installs make their folder entries durable the same way.
+// and an append-only journal of change records. A change is queued on its journal as it is applied, written in seq
+// order by the journal writer (journal-writer.ts, off the event loop), then, with GOVC_FSYNC=batch, made durable by the
+// group commit (group-commit.ts); the repository's durable seq says when, and its commit point follows it: a change is
+// visible to reads and acknowledged to writers only from there. With GOVC_FSYNC=off "durable" means written to the OS
+// (it survives kill -9, not a power loss). Creations, deletions and snapshot installs make their folder entries
+// durable the same way.
 // With GOVC_FSYNC=batch an open journal keeps zeros preallocated past its last record (written once, a chunk at a
-// time): an fdatasync of records written there only overwrites blocks, with no file size or block allocation to
-// commit, so it does not wait for the filesystem journal (which also flushes every other file's pending data on ext4:
-// syncs that took up to ~100-200 ms under other writers then take ~5). The reader takes zeros for the end; an idle or
-// closed journal gives the space back.
+// time, by the writer): an fdatasync of records written there only overwrites blocks, with no file size or block
+// allocation to commit, so it does not wait for the filesystem journal (which also flushes every other file's pending
+// data on ext4: syncs that took up to ~100-200 ms under other writers then take ~5). The reader takes zeros for the
+// end; an idle or closed journal gives the space back.
 // Loading streams each journal (any size) and quarantines, with a log line, a repository whose files are damaged
 // (journal-load.ts); so does a failed write or sync at runtime. The agent always starts; every other repository serves.
 // A replica re-seeding a damaged copy installs its primary's snapshot into a fresh journal written beside the old one and
 // renamed over it; a damaged journal and meta.json are kept as `<file>.damaged-<time>` for forensics.
-import { closeSync, constants, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { closeSync, constants, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { GovcError } from '../errors.js';
 import { Change, Repository, damagedError } from '../store/repository.js';
 import { RepositoryStore } from '../store/repository-store.js';
-import { encodeChange } from './change-codec.js';
+import { encodeChangePieces } from './change-codec.js';
 import { GroupCommit, SyncFn, fdatasyncFn } from './group-commit.js';
 import { JournalFile } from './journal-file.js';
 import { JOURNAL, META, loadRepository } from './journal-load.js';
 import { JournalStats } from './journal-stats.js';
-import { RECORD_HEADER, sealRecord } from './record-reader.js';
+import { JournalWriter, QueuedRecord, WriteFn } from './journal-writer.js';
+import { RECORD_HEADER } from './record-reader.js';
 
 const MAX_OPEN_JOURNALS = 256;
 /** A snapshot being installed: renamed over the journal once durable. */
 const JOURNAL_NEW = 'journal.new';
 const TRASH_PREFIX = '.deleted-';
-/** Preallocation grows with the journal: an eighth of its size, within these bounds. */
-const PREALLOC_MIN = 256 * 1024;
-const PREALLOC_MAX = 8 * 1024 * 1024;
-const ZEROS = Buffer.alloc(1024 * 1024);
 /** Positional writes (records go at the end of the records, before any preallocated zeros): no O_APPEND. */
 const JOURNAL_FLAGS = constants.O_WRONLY | constants.O_CREAT;
 
@@ -44,6 +43,8 @@ export interface PersistenceOptions {
   fsync?: FsyncMode;
   /** The data sync of a file or folder; tests inject failures here. */
   syncFn?: SyncFn;
+  /** The gathered write of journal records; tests inject failures and stalls here. */
+  writeFn?: WriteFn;
   /** Journal read buffer (tests use a tiny one). */
   readBufferBytes?: number;
   /** fdatasyncs in flight per journal (pipelined group commit); default 4. */
@@ -72,6 +73,7 @@ export class LocalDiskPersistence {
   private readonly open = new LRUCache<string, JournalFile>({ max: MAX_OPEN_JOURNALS, dispose: (jf) => jf.release() });
   /** Undefined with GOVC_FSYNC=off. */
   private readonly commits: GroupCommit | undefined;
+  private readonly writer: JournalWriter;
   private readonly readBufferBytes: number | undefined;
 
   constructor(dataDir: string, private readonly log: PersistenceLog, opts: PersistenceOptions = {}) {
@@ -79,11 +81,15 @@ export class LocalDiskPersistence {
     mkdirSync(this.reposDir, { recursive: true });
     this.readBufferBytes = opts.readBufferBytes;
     this.commits = opts.fsync === 'off' ? undefined : new GroupCommit(opts.syncFn ?? fdatasyncFn, this.stats, {
-      failed: (jf, err) => this.syncFailed(jf, err),
-      settled: (jf) => {
-        if (jf.closeWhenIdle || jf.retired || jf.failed) jf.release();
-      },
+      failed: (jf, err) => this.journalFailed(jf, `journal sync failed: ${err.message}`),
+      settled: (jf) => this.settle(jf),
     }, opts.maxSyncsInFlight);
+    this.writer = new JournalWriter({
+      fd: (jf) => this.fdOf(jf),
+      written: (jf, records) => this.written(jf, records),
+      failed: (jf, err) => this.journalFailed(jf, `journal write failed: ${err.message}`),
+      drained: (jf) => this.settle(jf),
+    }, this.commits !== undefined, opts.writeFn);
   }
 
   /** Rebuilds every repository from disk into `store`, then keeps the disk in step with every later change. */
@@ -97,7 +103,8 @@ export class LocalDiskPersistence {
       }
       if (name.startsWith('.') || !statSync(dir).isDirectory()) continue;
       this.removeLeftovers(dir, name);
-      const loaded = loadRepository(dir, name, this.readBufferBytes);
+      // Synced as loaded (GOVC_FSYNC=batch): what loads is served as committed.
+      const loaded = loadRepository(dir, name, this.readBufferBytes, this.commits !== undefined);
       if (loaded.kind === 'unfinished') {
         this.log.warn('removed a repository folder whose creation never finished', { repo: name });
         rmSync(dir, { recursive: true, force: true });
@@ -125,8 +132,9 @@ export class LocalDiskPersistence {
     return report;
   }
 
-  /** Waits for syncs in flight, then closes every journal. */
+  /** Waits for queued writes and syncs in flight, then closes every journal. */
   async close(): Promise<void> {
+    await this.writer.idle();
     await this.commits?.idle();
     for (const jf of this.journals.values()) {
       jf.closeWhenIdle = false;
@@ -138,7 +146,7 @@ export class LocalDiskPersistence {
   private track(repo: Repository, path: string, entryDurable: boolean): JournalFile {
     const jf = new JournalFile(repo, join(this.reposDir, repo.name), path, repo.seq, repo.seq, entryDurable);
     this.journals.set(repo.name, jf);
-    if (this.commits) repo.trackDurability(repo.seq);
+    repo.trackDurability(repo.seq);
     repo.setJournal((r, c) => this.append(r, c));
     return jf;
   }
@@ -216,34 +224,53 @@ export class LocalDiskPersistence {
     jf.retire();
   }
 
+  /** Queues the change on its journal (the writer takes it from there); only the encoding runs here. */
   private append(repo: Repository, change: Change): void {
     const jf = this.journals.get(repo.name);
     if (!jf || jf.repo !== repo) throw new Error(`repository ${repo.name} has no journal`);
-    const record = sealRecord(encodeChange(change, RECORD_HEADER));
+    if (jf.failed) throw damagedError(repo.name, repo.damage ?? 'journal write failed');
+    const { pieces, length } = encodeChangePieces(change, RECORD_HEADER);
+    const record: QueuedRecord = { seq: change.seq, pieces, length };
+    // Metadata as of this change: the newest before it, with its own fields.
+    if (change.meta) record.meta = JSON.stringify({ ...repo.newest.meta, ...change.meta });
+    this.writer.enqueue(jf, record);
+  }
+
+  /**
+   * Records are in the file: their metadata follows (written off the loop: a file created while the disk is busy
+   * syncing can wait on the filesystem's journal), then durability (a sync, or nothing more with GOVC_FSYNC=off).
+   */
+  private async written(jf: JournalFile, records: QueuedRecord[]): Promise<void> {
     try {
-      const fd = this.fdOf(jf);
-      if (this.commits) this.preallocate(jf, fd, record.length);
-      writeAll(fd, record, jf.end);
-      jf.end += record.length;
-      if (jf.end > jf.capacity) jf.capacity = jf.end;
       if (jf.installTo) {
-        renameSync(jf.path, jf.installTo);
+        await rename(jf.path, jf.installTo);
         jf.path = jf.installTo;
         jf.installTo = undefined;
       }
-      if (change.meta) {
-        const json = JSON.stringify({ ...repo.meta, ...change.meta });
-        if (this.commits) this.stageMeta(jf, json, String(change.seq));
-        else writeAtomicSync(join(jf.dir, META), json);
+      for (const r of records) {
+        if (r.meta === undefined) continue;
+        if (!this.commits) await writeAtomic(join(jf.dir, META), r.meta);
+        else {
+          const tmp = join(jf.dir, `${META}.${r.seq}.tmp`);
+          await writeFile(tmp, r.meta);
+          jf.steps.push({ kind: 'sync', path: tmp }, { kind: 'rename', from: tmp, to: join(jf.dir, META) }, { kind: 'sync', path: jf.dir });
+        }
       }
     } catch (e) {
-      // Part of the record may be on disk while memory goes without the change: the copies differ.
-      this.quarantine(jf, `journal write failed: ${(e as Error).message}`);
-      throw damagedError(repo.name, repo.damage ?? 'journal write failed');
+      // The journal holds the change, its folder or metadata does not: the copies differ.
+      if (!jf.failed) this.journalFailed(jf, `metadata write failed: ${(e as Error).message}`);
+      return;
     }
-    jf.written = change.seq;
-    if (this.commits) this.commits.markDirty(jf);
-    else jf.durable = jf.submitted = change.seq; // nothing to wait for: the descriptor may close when evicted
+    if (jf.failed) return;
+    jf.written = records[records.length - 1].seq;
+    if (this.commits) return this.commits.markDirty(jf);
+    jf.durable = jf.submitted = jf.written;
+    jf.repo.markDurable(jf.written);
+  }
+
+  /** A journal with nothing left to write or sync closes its descriptor if it was asked to (evicted, retired, failed). */
+  private settle(jf: JournalFile): void {
+    if (jf.idle && (jf.closeWhenIdle || jf.retired || jf.failed)) jf.release();
   }
 
   private fdOf(jf: JournalFile): number {
@@ -264,24 +291,6 @@ export class LocalDiskPersistence {
     return jf.fd;
   }
 
-  /**
-   * Makes room for `bytes` more past the records by writing zeros, a chunk at a time (the flush that follows makes the
-   * chunk durable, with its allocation, once). No room on the disk: the record is written past the end regardless.
-   */
-  private preallocate(jf: JournalFile, fd: number, bytes: number): void {
-    if (jf.end + bytes <= jf.capacity) return;
-    const chunk = Math.min(PREALLOC_MAX, Math.max(PREALLOC_MIN, 2 ** Math.ceil(Math.log2(Math.max(1, jf.end / 8)))));
-    const target = jf.end + bytes + chunk;
-    try {
-      while (jf.capacity < target) {
-        const n = Math.min(ZEROS.length, target - jf.capacity);
-        jf.capacity += writeSync(fd, ZEROS, 0, n, jf.capacity);
-      }
-    } catch {
-      // no space to preallocate: the record goes in without
-    }
-  }
-
   /** meta.json by way of a temporary file, synced and renamed into place by the next flush. */
   private stageMeta(jf: JournalFile, json: string, tag: string, syncDir = true): void {
     const tmp = join(jf.dir, `${META}.${tag}.tmp`);
@@ -290,8 +299,7 @@ export class LocalDiskPersistence {
     if (syncDir) jf.steps.push({ kind: 'sync', path: jf.dir });
   }
 
-  private syncFailed(jf: JournalFile, err: Error): void {
-    const damage = `journal sync failed: ${err.message}`;
+  private journalFailed(jf: JournalFile, damage: string): void {
     // A deleted or replaced repository: its waiting writes fail, nobody else cares.
     if (jf.retired) jf.repo.markDamaged(damage);
     else this.quarantine(jf, damage);
@@ -344,8 +352,17 @@ export class LocalDiskPersistence {
   }
 }
 
-function writeAll(fd: number, data: Buffer, position: number): void {
-  for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off, position + off);
+/** GOVC_FSYNC=off, off the loop: metadata is still written whole (temporary file, fsync, rename) so it never reads torn. */
+async function writeAtomic(path: string, content: string): Promise<void> {
+  const tmp = `${path}.tmp`;
+  await writeFile(tmp, content);
+  const h = await open(tmp, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+  await rename(tmp, path);
 }
 
 /** GOVC_FSYNC=off: metadata is still written whole (temporary file, fsync, rename) so it never reads torn. */

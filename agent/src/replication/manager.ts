@@ -243,14 +243,16 @@ export class ReplicationManager {
 
   private watch(e: Entry, repo: Repository): void {
     e.unlisten?.();
-    const offChange = repo.onChange((r, change) => {
+    // Changes stream to replicas as they are applied; reads wait for what is committed.
+    const offChange = repo.onChange((_r, change) => {
       e.window.push(change);
       e.primary?.changed();
-      e.seqWaiters.release((target) => r.seq >= target);
     });
+    const offCommit = repo.onCommit((seq) => e.seqWaiters.release((target) => seq >= target));
     const offDamage = repo.onDamage((damage) => this.damaged(e, damage));
     e.unlisten = () => {
       offChange();
+      offCommit();
       offDamage();
     };
   }
@@ -373,14 +375,15 @@ export class ReplicationManager {
     if (!e || e.primary) return { kind: 'local' };
     const to = (e.replica ? await e.replica.primaryHttpWithin(this.routedPrimary(e) ? 0 : this.opts.readWaitMs) : undefined) ?? this.routedPrimary(e);
     if (minSeq === undefined) return to ? { kind: 'forward', to } : { kind: 'local' };
+    // Served here once this copy's commit point has the client's write: what it reads is committed, like any read.
     const r = this.opts.store.get(repo);
-    if (r.seq >= minSeq) return { kind: 'local' };
+    if (r.committedSeq >= minSeq) return { kind: 'local' };
     try {
       await e.seqWaiters.wait(minSeq, this.opts.readWaitMs, () => new Error('timeout'));
       return { kind: 'local' };
     } catch {
       if (to) return { kind: 'forward', to };
-      throw new GovcError('unavailable', 'seq_not_reached', `this replica has applied seq ${r.seq} of ${repo}, not ${minSeq}, and cannot reach the primary`);
+      throw new GovcError('unavailable', 'seq_not_reached', `this replica has committed seq ${r.committedSeq} of ${repo}, not ${minSeq}, and cannot reach the primary`);
     }
   }
 
@@ -414,7 +417,8 @@ export class ReplicationManager {
       epoch: a ? Math.max(a.epoch, e!.stored.fencedAt ?? 0) : 0,
       appliedSeq: held?.seq ?? 0,
       lastEpoch: held?.lastEpoch ?? 0,
-      refs: held ? held.listRefs('').map(([name, id]) => ({ name, id })) : [],
+      // The copy as replication sees it, at its applied seq (pending changes included), like the checksum.
+      refs: held ? held.newest.listRefs('').map(([name, id]) => ({ name, id })) : [],
       checksum: held ? repoChecksum(held) : '',
       primaryAddr: a?.primaryAddr ?? '',
       writeConcern: !a ? WireConcern.WRITE_CONCERN_UNSPECIFIED : a.writeConcern === 'async' ? WireConcern.WRITE_CONCERN_ASYNC : a.writeConcern === 'quorum' ? WireConcern.WRITE_CONCERN_QUORUM : WireConcern.WRITE_CONCERN_ALL,

@@ -17,7 +17,9 @@ export const FRAME_BYTES = 1024 * 1024;
 export type SnapshotFormat = 'record' | 'pack';
 
 export function snapshotFrames(repo: Repository, epoch: number, format: SnapshotFormat = 'record'): SnapshotFrame[] {
-  const refs = repo.listRefs('');
+  // The copy at its applied seq (pending changes included): the stream goes on from there with the next change.
+  const refs = repo.newest.listRefs('');
+  const meta = repo.newest.meta;
   const body = format === 'pack'
     ? writePack(repo.objects.objects(), repo.objects.size)
     : encodeChange({
@@ -25,7 +27,7 @@ export function snapshotFrames(repo: Repository, epoch: number, format: Snapshot
       epoch: repo.lastEpoch,
       objects: [...repo.objects.objects()],
       refs: refs.map(([name, id]) => ({ name, old: null, new: id })),
-      meta: { defaultBranch: repo.meta.defaultBranch, description: repo.meta.description },
+      meta: { defaultBranch: meta.defaultBranch, description: meta.description },
     });
   const frames: SnapshotFrame[] = [];
   const base = {
@@ -36,9 +38,9 @@ export function snapshotFrames(repo: Repository, epoch: number, format: Snapshot
   const last = frames[frames.length - 1];
   last.last = true;
   last.refs = refs.map(([name, id]) => ({ name, id }));
-  last.defaultBranch = repo.meta.defaultBranch;
-  last.description = repo.meta.description;
-  last.createdAt = repo.meta.createdAt;
+  last.defaultBranch = meta.defaultBranch;
+  last.description = meta.description;
+  last.createdAt = meta.createdAt;
   return frames;
 }
 

@@ -6,12 +6,32 @@
 // are immutable and the store append-only, and every object gets the next position in an insertion log, so a worker
 // handed the arrays and the object count of one moment sees exactly the objects stored up to it, however the main thread
 // goes on writing. A slot's position is published last, with an atomic store, after its key and record are written.
+//
+// The index grows by doubling. A small one is rehashed at once; a large one (a rehash of millions of slots held the
+// event loop 60-270 ms) grows incrementally: the doubled table is filled while the current one stays authoritative for
+// lookups, inserts and snapshots — every insert goes into both and moves a few more old slots across — and replaces it
+// once complete, long before the current one gets crowded.
 import { writeHexId } from '../git/hex.js';
 import { GitObject, ObjectId, ObjectReader, ObjectType, hashObject } from '../git/objects.js';
 import { Arena, offeredChunk, RECORD_HEADER, sharedBuffer, TYPE_CODES, TYPE_NAMES } from './arena.js';
 import { BatchObject } from './record-batch.js';
 
 const MIN_SLOTS = 64;
+/** Indexes of up to this many objects are rehashed at once when they grow (a few milliseconds). */
+const REHASH_AT_ONCE = 1 << 16;
+/** Old slots moved into a growing index per insert: done by the time the current one is 0.6 + 1/8 full. */
+const GROWTH_STEP = 8;
+
+/** A doubled index being filled while the current one is still in use (incremental growth). */
+interface Growth {
+  keys: Buffer<SharedArrayBuffer>;
+  posOf: Uint32Array<SharedArrayBuffer>;
+  slots: number;
+  /** Old slots below this have been moved. */
+  cursor: number;
+  /** Objects at positions up to this were in the index when growth began (later ones went into both). */
+  upTo: number;
+}
 
 function sharedU32(length: number): Uint32Array<SharedArrayBuffer> {
   return new Uint32Array(new SharedArrayBuffer(length * 4));
@@ -64,6 +84,7 @@ export class ObjectStore implements ObjectReader {
   private readonly fold = Buffer.alloc(20);
   /** Offered chunks already taken over, with their index in the arena. */
   private adopted = new WeakMap<SharedArrayBuffer, number>();
+  private growth: Growth | undefined;
 
   constructor() {
     this.resize(MIN_SLOTS);
@@ -85,7 +106,8 @@ export class ObjectStore implements ObjectReader {
 
   /** Bytes this store holds: arena chunks plus the index. */
   get memoryBytes(): number {
-    return this.arena.bytes + this.keys.length + this.posOf.byteLength + this.chunkAt.byteLength + this.offsetAt.byteLength;
+    const growing = this.growth ? this.growth.keys.length + this.growth.posOf.byteLength : 0;
+    return this.arena.bytes + this.keys.length + this.posOf.byteLength + this.chunkAt.byteLength + this.offsetAt.byteLength + growing;
   }
 
   has(id: ObjectId): boolean {
@@ -112,7 +134,7 @@ export class ObjectStore implements ObjectReader {
     const key = hexKey(id);
     if (key === undefined) throw new Error(`not an object id: ${id}`);
     if (this.find(key) >= 0) return;
-    if ((this.count + 1) * 10 > this.slots * 7) this.resize(this.slots * 2);
+    this.makeRoom();
     const [chunk, offset] = this.adoptRecord(type, data) ?? this.arena.append(type, data);
     this.record(key, 0, chunk, offset, data.length);
   }
@@ -124,15 +146,53 @@ export class ObjectStore implements ObjectReader {
     this.chunkAt[pos] = chunk;
     this.offsetAt[pos] = offset;
     this.insert(keys, at, pos + 1);
+    if (this.growth) {
+      insertInto(this.growth.keys, this.growth.posOf, this.growth.slots, keys, at, pos + 1);
+      this.grow(GROWTH_STEP);
+    }
     for (let j = 0; j < 20; j++) this.fold[j] ^= keys[at + j];
     this.count++;
     this.rawBytes += length;
   }
 
-  /** Grows the index once for `more` objects to come, instead of doubling (and rehashing) repeatedly on the way. */
+  /** Before an insert: keeps the index under 0.6 full (0.85 while a larger one is being filled). */
+  private makeRoom(): void {
+    if (this.growth) {
+      if ((this.count + 1) * 100 > this.slots * 85) this.grow(this.slots);
+    } else if ((this.count + 1) * 10 > this.slots * 6) {
+      if (this.count < REHASH_AT_ONCE) this.resize(this.slots * 2);
+      else {
+        const slots = this.slots * 2;
+        this.growth = { keys: sharedBuffer(slots * 20), posOf: sharedU32(slots), slots, cursor: 0, upTo: this.count };
+      }
+    }
+  }
+
+  /** Moves up to `n` more old slots into the growing index; swaps it in once all are. */
+  private grow(n: number): void {
+    const g = this.growth!;
+    const end = Math.min(this.slots, g.cursor + n);
+    for (let i = g.cursor; i < end; i++) {
+      const pos = this.posOf[i];
+      if (pos !== 0 && pos <= g.upTo) insertInto(g.keys, g.posOf, g.slots, this.keys, i * 20, pos);
+    }
+    g.cursor = end;
+    if (end < this.slots) return;
+    // New arrays: a worker holding the old ones keeps a consistent (older) index.
+    this.keys = g.keys;
+    this.posOf = g.posOf;
+    this.slots = g.slots;
+    this.growth = undefined;
+  }
+
+  /**
+   * Sizes a small index once for `more` objects to come, instead of doubling (and rehashing) repeatedly on the way. A
+   * large one is left to grow incrementally: rehashing it at once is what must not happen.
+   */
   reserve(more: number): void {
+    if (this.growth || this.count >= REHASH_AT_ONCE) return;
     let slots = this.slots;
-    while ((this.count + more) * 10 > slots * 7) slots *= 2;
+    while ((this.count + more) * 10 > slots * 6) slots *= 2;
     if (slots !== this.slots) this.resize(slots);
   }
 
@@ -142,7 +202,7 @@ export class ObjectStore implements ObjectReader {
     const { batch, index } = o;
     const at = index * 20;
     if (this.find(batch.keys, at) >= 0) return;
-    if ((this.count + 1) * 10 > this.slots * 7) this.resize(this.slots * 2);
+    this.makeRoom();
     const chunk = batch.chunks[batch.chunkOf[index]];
     const sab = chunk.buffer as SharedArrayBuffer;
     let chunkIndex = this.adopted.get(sab);
@@ -258,13 +318,7 @@ export class ObjectStore implements ObjectReader {
   }
 
   private insert(bytes: Uint8Array, at: number, pos: number): void {
-    const mask = this.slots - 1;
-    let i = homeSlot(bytes, mask, at);
-    while (this.posOf[i] !== 0) i = (i + 1) & mask;
-    const base = i * 20;
-    for (let j = 0; j < 20; j++) this.keys[base + j] = bytes[at + j];
-    // Published last: a worker reading the slot atomically sees the key and the record written before it.
-    Atomics.store(this.posOf, i, pos);
+    insertInto(this.keys, this.posOf, this.slots, bytes, at, pos);
   }
 
   private growLog(): void {
@@ -288,4 +342,15 @@ export class ObjectStore implements ObjectReader {
       if (oldPos[i] !== 0) this.insert(oldKeys, i * 20, oldPos[i]);
     }
   }
+}
+
+/** Puts the key at `at` in `bytes` into an index (keys, positions, slot count) at the first free slot of its run. */
+function insertInto(keys: Uint8Array, posOf: Uint32Array, slots: number, bytes: Uint8Array, at: number, pos: number): void {
+  const mask = slots - 1;
+  let i = homeSlot(bytes, mask, at);
+  while (posOf[i] !== 0) i = (i + 1) & mask;
+  const base = i * 20;
+  for (let j = 0; j < 20; j++) keys[base + j] = bytes[at + j];
+  // Published last: a worker reading the slot atomically sees the key and the record written before it.
+  Atomics.store(posOf, i, pos);
 }

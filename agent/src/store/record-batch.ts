@@ -48,10 +48,19 @@ export class BatchObject {
   }
 }
 
+/** A worker's batch with its chunks offered to stores. */
+export function openBatch(data: RecordBatchData): RecordBatch {
+  return { ...data, chunks: data.chunks.map(offerChunk) };
+}
+
+/** Objects [start, end) of a batch, as objects any store can take in place: made a range at a time. */
+export function batchRange(batch: RecordBatch, start: number, end: number): BatchObject[] {
+  const out: BatchObject[] = new Array(end - start);
+  for (let i = start; i < end; i++) out[i - start] = new BatchObject(batch, i);
+  return out;
+}
+
 /** A worker's batch as objects any store can take in place (its chunks are offered). */
 export function batchObjects(data: RecordBatchData): BatchObject[] {
-  const batch: RecordBatch = { ...data, chunks: data.chunks.map(offerChunk) };
-  const out: BatchObject[] = new Array(data.offsets.length);
-  for (let i = 0; i < out.length; i++) out[i] = new BatchObject(batch, i);
-  return out;
+  return batchRange(openBatch(data), 0, data.offsets.length);
 }

@@ -14,6 +14,7 @@ import { refNameProblem } from '../git/refname.js';
 import { TreeLimitError, TreeShapes } from '../git/tree-shape.js';
 import type { Limits } from '../limits.js';
 import { Arena, RECORD_HEADER, TYPE_CODES } from '../store/arena.js';
+import { chunkedBatch, type ChunkLimits } from '../store/import-chunks.js';
 import type { StoreSnapshot } from '../store/object-store.js';
 import type { RecordBatchData } from '../store/record-batch.js';
 import { SnapshotReader } from '../store/object-snapshot.js';
@@ -25,6 +26,8 @@ export interface ImportTaskInput {
   /** The repository's refs when the snapshot was taken. */
   refs: [string, ObjectId][];
   limits: Limits;
+  /** How the main thread will cut the new objects into changes (default DEFAULT_CHUNK_LIMITS). */
+  chunks?: ChunkLimits;
 }
 
 export interface ImportTaskOutput {
@@ -75,7 +78,8 @@ export function importTask(input: ImportTaskInput): ImportTaskOutput {
   }
 }
 
-function checkBundle({ bundle: raw, snapshot, refs, limits }: ImportTaskInput): ImportTaskOutput {
+function checkBundle(input: ImportTaskInput): ImportTaskOutput {
+  const { bundle: raw, snapshot, refs, limits } = input;
   const base = new SnapshotReader(snapshot);
   const bundle = parseBundle(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
   for (const p of bundle.prerequisites) {
@@ -138,20 +142,9 @@ function checkBundle({ bundle: raw, snapshot, refs, limits }: ImportTaskInput): 
     }
     updates.push({ name: r.name, old, new: r.id });
   }
-  const ids = fresh.map((o) => o.id).join('');
-  return {
-    bundleRefs: bundle.refs,
-    updates,
-    objects: {
-      chunks: arena.chunks.map((c) => c.buffer as SharedArrayBuffer),
-      ids,
-      keys: Buffer.from(ids, 'hex'),
-      chunkOf: Uint32Array.from(chunkOf),
-      offsets: Uint32Array.from(offsets),
-      lengths: Uint32Array.from(lengths),
-      types: Uint8Array.from(types),
-    },
-  };
+  // Applied in chunks when large (store/import-chunks.ts), each linking only to what came before.
+  const chunks = arena.chunks.map((c) => c.buffer as SharedArrayBuffer);
+  return { bundleRefs: bundle.refs, updates, objects: chunkedBatch({ fresh, chunks, chunkOf, offsets, lengths, types }, input.chunks) };
 }
 
 /** Whether `to` descends from `from`; a ref whose objects are not commits cannot fast-forward. */

@@ -52,8 +52,9 @@ export function repoJson(repo: Repository) {
     defaultBranch: repo.meta.defaultBranch,
     createdAt: repo.meta.createdAt,
     head: repo.getRef(repo.headRef) ?? null,
-    objects: repo.objects.size,
+    // As of the commit point, like every read.
+    objects: repo.committedObjectCount,
     memoryBytes: repo.memoryBytes,
-    seq: repo.seq,
+    seq: repo.committedSeq,
   };
 }

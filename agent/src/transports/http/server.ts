@@ -1,7 +1,7 @@
 // The REST transport: fastify with schema validation, one error shape, one log line and metrics per request,
 // all routes under /api/v1 and described by /api/v1/openapi.json.
 import { randomUUID } from 'node:crypto';
-import Fastify, { FastifyInstance, preValidationHookHandler } from 'fastify';
+import Fastify, { FastifyInstance, FastifyRequest, preValidationHookHandler } from 'fastify';
 import swagger from '@fastify/swagger';
 import { Logger, requestLogger } from '../../logger.js';
 import { RepositoryStore } from '../../store/repository-store.js';
@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS, Limits } from '../../limits.js';
 import { RouteContext } from './context.js';
 import { clientErrorHandler, errorBody, frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { installJsonBodyParser } from './json-offload.js';
+import { collectBody } from './body-collector.js';
 import { installDurabilityHooks } from './durability-hooks.js';
 import { createMetrics } from './metrics.js';
 import { JournalStats } from '../../persistence/journal-stats.js';
@@ -64,8 +65,8 @@ export async function createHttpServer(opts: HttpServerOptions): Promise<Fastify
   // their file contents: decoded and hashed) in a worker thread (json-offload.ts).
   app.removeContentTypeParser('text/plain');
   const limits = opts.limits ?? DEFAULT_LIMITS;
-  installJsonBodyParser(app, limits);
-  app.addContentTypeParser(BUNDLE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  installJsonBodyParser(app, limits, opts.bodyLimit);
+  app.addContentTypeParser(BUNDLE_TYPES, (req: FastifyRequest, payload: NodeJS.ReadableStream) => collectBody(req, payload, opts.bodyLimit));
   // Callback-style hooks: they run on every request, and async hooks cost a promise each. The media-type check is
   // attached only to routes that take a body, so reads do not pay for it.
   const checkMediaType = (wantsBuffer: boolean): preValidationHookHandler => (req, reply, done) => {
