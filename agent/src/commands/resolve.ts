@@ -26,7 +26,7 @@ export function resolveObject(repo: Repository, rev: string, hint: Hint = 'none'
 }
 
 /** Follows annotated tags until a commit; 422 `not_a_commit` when the revision names something else. */
-export function peelToCommit(repo: Repository, id: ObjectId): ObjectId {
+export function peelToCommit(repo: ObjectView, id: ObjectId): ObjectId {
   const obj = repo.objects.readObject(id);
   if (obj?.type === 'commit') return id; // the usual case, one lookup
   const peeled = peelTags(repo, id);

@@ -65,7 +65,7 @@ function typeOf(repo: Repository, id: ObjectId): ObjectType {
 }
 
 /** Follows annotated tags to the first object that is not a tag (git's deref_tag). */
-export function peelTags(repo: Repository, id: ObjectId): ObjectId {
+export function peelTags(repo: ObjectView, id: ObjectId): ObjectId {
   for (let depth = 0; depth < 32; depth++) {
     const obj = repo.objects.readObject(id);
     if (!obj) throw notFound('object_not_found', `object ${id} does not exist`);

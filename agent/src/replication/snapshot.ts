@@ -10,11 +10,11 @@
 // copy of the whole repository on its event loop; snapshotFrames builds the same frames at once.
 import { readPack } from '../git/pack-reader.js';
 import { PackEncoder } from '../git/pack-writer.js';
-import { writeHexId } from '../git/hex.js';
 import type { ObjectId } from '../git/objects.js';
 import { decodeChange } from '../persistence/change-codec.js';
 import { Change, Repository, type StoredObject } from '../store/repository.js';
 import { SnapshotFrame } from '../../../proto/gen/govc/v1/replication.js';
+import { recordBody } from './record-body.js';
 
 export const FRAME_BYTES = 1024 * 1024;
 
@@ -39,9 +39,6 @@ export function snapshotState(repo: Repository): SnapshotState {
   };
 }
 
-const RECORD_VERSION = 2;
-const TYPE_CODES: Record<StoredObject['type'], number> = { commit: 0, tree: 1, blob: 2, tag: 3 };
-
 /**
  * The snapshot's body, in pieces: for `record` exactly the bytes of encodeChange (persistence/change-codec.ts) of a
  * change holding every object, the refs as creations and the metadata; for `pack` a git pack of every object.
@@ -56,31 +53,11 @@ export function* snapshotBody(objects: Iterable<StoredObject>, count: number, st
     yield* pack.finish();
     return;
   }
-  const head = Buffer.alloc(21);
-  head[0] = RECORD_VERSION;
-  head.writeDoubleLE(state.seq, 1);
-  head.writeDoubleLE(state.lastEpoch, 9);
-  head.writeUInt32LE(count, 17);
-  yield head;
-  let n = 0;
-  for (const o of objects) {
-    const h = Buffer.allocUnsafe(25);
-    h[0] = TYPE_CODES[o.type];
-    if (!writeHexId(o.id, h, 1)) throw new Error(`not an object id: ${o.id}`);
-    h.writeUInt32LE(o.data.length, 21);
-    yield h;
-    yield o.data;
-    n++;
-  }
-  if (n !== count) throw new Error(`snapshot holds ${n} objects, expected ${count}`);
-  const json = Buffer.from(JSON.stringify({
+  const json = JSON.stringify({
     refs: state.refs.map(([name, id]) => ({ name, old: null, new: id })),
     meta: { defaultBranch: state.defaultBranch, description: state.description },
-  }));
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(json.length);
-  yield len;
-  yield json;
+  });
+  yield* recordBody({ seq: state.seq, epoch: state.lastEpoch }, objects, count, json);
 }
 
 /** Cuts a stream of pieces into frames of exactly FRAME_BYTES (the last one shorter), each in its own ArrayBuffer. */

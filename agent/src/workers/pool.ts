@@ -24,14 +24,14 @@ let options: WorkerPoolOptions = { threads: Math.max(2, Math.min(4, availablePar
  * Three pools: `tasks` runs one CPU-bound task per thread (imports, JSON bodies); `streams` runs exports and replication
  * snapshots, which spend most of their life waiting for the client to take the next piece, so a thread takes several —
  * and a slow download never holds a thread an import could use; `queries` runs the computations behind reads and
- * merges (compare, history, large listings, merges), one per thread, so a small compare never waits behind a
+ * merges (compare, history, long listings, merges), one per thread, so a small compare never waits behind a
  * one-second import.
  */
 export type PoolKind = 'tasks' | 'streams' | 'queries';
 const pools = new Map<PoolKind, Piscina>();
 const KIND_OF: Record<TaskName, PoolKind> = {
   importBundle: 'tasks', parseJsonBody: 'tasks', exportBundle: 'streams', replicationSnapshot: 'streams',
-  compare: 'queries', history: 'queries', listTree: 'queries', merge: 'queries',
+  compare: 'queries', history: 'queries', listTree: 'queries', listRefs: 'queries', merge: 'queries',
 };
 /** Queued tasks per thread before 503 workers_busy: a query's input is a few ids, an import's a whole body. */
 const QUEUE_PER_THREAD: Record<PoolKind, number> = { tasks: 16, streams: 16, queries: 64 };

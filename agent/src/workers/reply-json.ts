@@ -3,7 +3,7 @@
 // route's own reply schema (transports/http/reply-schemas.ts), exactly as fastify compiles it, so the bytes are the
 // ones fastify would have sent. They move to the main thread without a copy (their ArrayBuffer is transferred).
 import build from 'fast-json-stringify';
-import { compareReply, historyPage, treeListing } from '../transports/http/reply-schemas.js';
+import { branchList, compareReply, historyPage, tagList, treeListing } from '../transports/http/reply-schemas.js';
 
 /** Bytes of a JSON reply, in an ArrayBuffer of their own (moved, not copied, to the main thread, which sends them). */
 export interface JsonReply {
@@ -14,6 +14,8 @@ const serializers = {
   compare: build(compareReply),
   history: build(historyPage),
   tree: build(treeListing),
+  branches: build(branchList),
+  tags: build(tagList),
 };
 
 export type ReplyKind = keyof typeof serializers;

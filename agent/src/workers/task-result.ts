@@ -3,7 +3,8 @@
 import { Piscina } from 'piscina';
 import { GovcError, type ErrorKind } from '../errors.js';
 
-export type TaskName = 'importBundle' | 'exportBundle' | 'parseJsonBody' | 'compare' | 'history' | 'listTree' | 'merge' | 'replicationSnapshot';
+export type TaskName = 'importBundle' | 'exportBundle' | 'parseJsonBody' | 'compare' | 'history' | 'listTree' | 'listRefs' | 'merge'
+  | 'replicationSnapshot';
 
 export interface TaskFailure {
   kind: ErrorKind;

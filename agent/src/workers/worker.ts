@@ -5,8 +5,8 @@ import { exportTask, type ExportTaskInput, type ExportTaskOutput } from './expor
 import { importTask, type ImportTaskInput, type ImportTaskOutput } from './import-task.js';
 import { jsonBodyTask, type JsonBodyTaskInput, type JsonBodyTaskOutput } from './json-body-task.js';
 import {
-  compareTask, historyTask, mergeTask, treeTask, type CompareTaskInput, type HistoryTaskInput, type MergeTaskInput, type MergeTaskOutput,
-  type TreeTaskInput,
+  compareTask, historyTask, mergeTask, refsTask, treeTask, type CompareTaskInput, type HistoryTaskInput, type MergeTaskInput,
+  type MergeTaskOutput, type RefsTaskInput, type TreeTaskInput,
 } from './query-tasks.js';
 import type { JsonReply } from './reply-json.js';
 import { replicationSnapshotTask, type SnapshotTaskInput, type SnapshotTaskOutput } from './replication-snapshot-task.js';
@@ -49,6 +49,10 @@ export function history(input: HistoryTaskInput): Promise<TaskResult<JsonReply>>
 
 export function listTree(input: TreeTaskInput): Promise<TaskResult<JsonReply>> {
   return settleMoving(() => treeTask(input), movedJson);
+}
+
+export function listRefs(input: RefsTaskInput): Promise<TaskResult<JsonReply>> {
+  return settleMoving(() => refsTask(input), movedJson);
 }
 
 export function merge(input: MergeTaskInput): Promise<TaskResult<MergeTaskOutput>> {

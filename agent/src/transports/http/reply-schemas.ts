@@ -1,4 +1,4 @@
-// Reply schemas of the routes whose answers a worker thread may serialize (compare, history, tree listings): fastify
+// Reply schemas of the routes whose answers a worker thread may serialize (compare, history, tree and ref listings): fastify
 // serializes a reply on the main thread with fast-json-stringify compiled from the route's schema, and a worker compiles
 // the very same schema objects (workers/reply-json.ts), so both give the same bytes.
 import { commit, nullableSha, sha } from './schemas.js';
@@ -42,3 +42,17 @@ export const treeListing = {
     },
   },
 } as const;
+
+export const branch = { type: 'object', properties: { name: { type: 'string' }, sha } } as const;
+
+export const tag = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' }, sha, annotated: { type: 'boolean' }, commit: nullableSha, message: { type: 'string' },
+    tagger: { type: 'object', properties: { name: { type: 'string' }, email: { type: 'string' }, date: { type: 'string' } } },
+  },
+} as const;
+
+export const branchList = { type: 'object', properties: { branches: { type: 'array', items: branch } } } as const;
+
+export const tagList = { type: 'object', properties: { tags: { type: 'array', items: tag } } } as const;
