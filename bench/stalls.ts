@@ -71,14 +71,21 @@ async function call(a: Agent, method: string, path: string, body?: unknown): Pro
   return { status: r.status, body: raw.length > 0 && r.headers.get('content-type')?.includes('json') ? JSON.parse(raw.toString()) : raw, bytes: raw.length };
 }
 
-function admin(addr: string): { assign(req: Partial<AssignRequest>): Promise<RepoState>; state(repo: string): Promise<RepoState>; close(): void } {
+interface AdminCalls {
+  assign(req: Partial<AssignRequest>): Promise<RepoState>;
+  state(repo: string): Promise<RepoState>;
+  stats(): Promise<unknown>;
+  close(): void;
+}
+
+function admin(addr: string): AdminCalls {
   const client = new AdminClient(addr, credentials.createInsecure());
   const md = () => {
     const m = new Metadata();
     m.set('authorization', `Bearer ${TOKEN}`);
     return m;
   };
-  const unary = <Req, Res>(method: 'assign' | 'getRepoState', req: Req) => new Promise<Res>((res, rej) => {
+  const unary = <Req, Res>(method: 'assign' | 'getRepoState' | 'getStats', req: Req) => new Promise<Res>((res, rej) => {
     (client[method] as unknown as (r: Req, m: Metadata, cb: (e: Error | null, v: Res) => void) => void).call(client, req, md(), (e, v) => (e ? rej(e) : res(v)));
   });
   return {
@@ -86,6 +93,7 @@ function admin(addr: string): { assign(req: Partial<AssignRequest>): Promise<Rep
       repo: '', role: Role.ROLE_UNSPECIFIED, epoch: 0, primaryAddr: '', members: [], writeConcern: WriteConcern.WRITE_CONCERN_ASYNC, defaultBranch: '', primaryHttpAddr: '', ...req,
     }),
     state: (repo) => unary('getRepoState', { repo }),
+    stats: () => unary('getStats', {}),
     close: () => client.close(),
   };
 }
@@ -128,6 +136,8 @@ export async function stallsBench(): Promise<void> {
     if (!want.includes(status)) throw new Error(`${what}: status ${status}`);
   };
   let mergeNo = 0;
+  let commitNo = 0;
+  const ad = admin(a.grpc);
   let storm: ReturnType<typeof renameStorm> | undefined;
   const scenarios: Scenario[] = [
     { name: 'compare 0.0.1...master', run: async () => expect('compare', (await call(a, 'GET', '/repos/ex/compare/0.0.1...master')).status, [200]) },
@@ -172,6 +182,18 @@ export async function stallsBench(): Promise<void> {
       },
       run: async () => expect('repos', (await call(a, 'GET', '/repos?limit=1000&cursor=' + Buffer.from('many-5').toString('base64url'))).status, [200]),
     },
+    { name: 'Admin GetStats with 20,000 repositories', run: () => ad.stats() },
+    { name: 'GET /metrics with 20,000 repositories', run: async () => expect('metrics', (await fetch(a.url + '/metrics')).status, [200]) },
+    // Its reply lists every ref: over gRPC's default 4 MiB limit for the client at 100,000 refs (RESOURCE_EXHAUSTED).
+    { name: 'Admin GetRepoState of 100,000 refs', run: () => ad.state('wide').catch((e: Error) => e.message) },
+    { name: 'GET commits/master~3800', run: async () => expect('revision', (await call(a, 'GET', '/repos/ex/commits/master~3800')).status, [200]) },
+    {
+      name: 'commit of 20,000 files',
+      run: async () => {
+        const files = Array.from({ length: 20_000 }, (_, i) => ({ path: `c${commitNo}/d${i % 100}/f${i}.txt`, content: `${commitNo} ${i}\n` }));
+        expect('commit', (await call(a, 'POST', '/repos/ex/commits', { branch: `wide-commit-${commitNo++}`, message: 'many files', author: AUTHOR, files })).status, [201]);
+      },
+    },
   ];
   try {
     await call(a, 'POST', '/repos', { name: 'ex' });
@@ -196,6 +218,7 @@ export async function stallsBench(): Promise<void> {
       rows.push([s.name, Math.round(median(req)), Math.round(healthz), busy]);
     }
   } finally {
+    ad.close();
     await a.stop();
   }
   if (!ONLY || ONLY.some((o) => 'replication snapshot'.startsWith(o))) {
