@@ -32,8 +32,7 @@ import { Budget, BudgetExceeded, budgeted } from './budget.js';
 import { resolveCompare, type CompareOptions } from './compare.js';
 import { applyMerge, resolveMerge, type MergeInput, type MergeResult } from './merge.js';
 import { locateTree, treeListing, type TreeListing } from './read.js';
-import { branchesOf, PREFIX, tagsOf, type BranchInfo } from './refs.js';
-import { tagJson } from '../transports/http/present.js';
+import { branchesOf, PREFIX, tagsOf, type BranchInfo, type TagInfo } from './refs.js';
 
 /** History pages reaching deeper than this many commits are computed in a worker. */
 export const LOG_ON_LOOP_COMMITS = 256;
@@ -83,12 +82,12 @@ export async function listTreeOffLoop(repo: Repository, rev: string, path: strin
   return runInWorker<JsonReply>('listTree', input);
 }
 
-export type RefListing = { branches: BranchInfo[] } | { tags: ReturnType<typeof tagJson>[] };
-
-/** Every branch or tag: short listings here, long ones built and serialized in a worker. */
-export async function listRefsOffLoop(repo: Repository, kind: 'branch' | 'tag'): Promise<{ value: RefListing } | JsonReply> {
+/** Every branch or tag: short listings here (as values), long ones built and serialized in a worker (as the reply). */
+export async function listRefsOffLoop(repo: Repository, kind: 'branch'): Promise<{ value: BranchInfo[] } | JsonReply>;
+export async function listRefsOffLoop(repo: Repository, kind: 'tag'): Promise<{ value: TagInfo[] } | JsonReply>;
+export async function listRefsOffLoop(repo: Repository, kind: 'branch' | 'tag'): Promise<{ value: BranchInfo[] | TagInfo[] } | JsonReply> {
   const refs = repo.listRefs(PREFIX[kind]);
-  if (refs.length <= REFS_ON_LOOP) return { value: kind === 'branch' ? { branches: branchesOf(refs) } : { tags: tagsOf(repo, refs).map(tagJson) } };
+  if (refs.length <= REFS_ON_LOOP) return { value: kind === 'branch' ? branchesOf(refs) : tagsOf(repo, refs) };
   const input: RefsTaskInput = { snapshot: repo.objects.snapshot(), kind, refs: flattenRefs(refs) };
   return runInWorker<JsonReply>('listRefs', input);
 }

@@ -14,7 +14,7 @@ export function refRoutes(app: FastifyInstance, { store }: RouteContext): void {
     schema: { summary: 'List branches', tags: ['refs'], params: repoParams, response: { 200: branchList, ...errors } },
   }, async (req, reply) => {
     const listing = await listRefsOffLoop(store.get(req.params.repo), 'branch');
-    return 'value' in listing ? listing.value : sendJsonReply(reply, listing);
+    return 'value' in listing ? { branches: listing.value } : sendJsonReply(reply, listing);
   });
 
   app.post<{ Params: RepoParams; Body: { name: string; from: string } }>('/repos/:repo/branches', {
@@ -48,7 +48,7 @@ export function refRoutes(app: FastifyInstance, { store }: RouteContext): void {
     schema: { summary: 'List tags', tags: ['refs'], params: repoParams, response: { 200: tagList, ...errors } },
   }, async (req, reply) => {
     const listing = await listRefsOffLoop(store.get(req.params.repo), 'tag');
-    return 'value' in listing ? listing.value : sendJsonReply(reply, listing);
+    return 'value' in listing ? { tags: listing.value.map(tagJson) } : sendJsonReply(reply, listing);
   });
 
   app.post<{ Params: RepoParams; Body: { name: string; from: string; message?: string; tagger?: IdentityInput } }>('/repos/:repo/tags', {
