@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'json-body': (await import('./json-body.js')).jsonBodyBench,
   fsck: (await import('./fsck.js')).fsckBench,
   import: (await import('./import.js')).importBench,
+  stalls: (await import('./stalls.js')).stallsBench,
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -11,6 +11,7 @@ import { type FileChange, diffTrees } from '../git/tree-diff.js';
 import { type Repository } from '../store/repository.js';
 import { gitCall } from './git-errors.js';
 import { type LogEntry } from './log.js';
+import { type ObjectView } from './object-view.js';
 import { readCommit, resolveCommit } from './resolve.js';
 import { abbreviate } from './revision.js';
 
@@ -60,28 +61,47 @@ export interface CompareOptions {
   cursor?: string;
 }
 
-export function compare(repo: Repository, baseRev: string, headRev: string, opts: CompareOptions = {}): Comparison {
+/** A comparison with its revisions resolved (main thread: refs), ready to be computed anywhere. */
+export interface CompareQuery {
+  base: ObjectId;
+  head: ObjectId;
+  skip: number;
+  limit: number;
+}
+
+/** Resolves the two revisions (or the cursor's commits): cheap, and it needs the refs, so it runs on the main thread. */
+export function resolveCompare(repo: Repository, baseRev: string, headRev: string, opts: CompareOptions = {}): CompareQuery {
   const limit = opts.limit ?? DEFAULT_COMPARE_LIMIT;
   const cursor = opts.cursor === undefined ? undefined : decodeCompareCursor(opts.cursor);
   const base = cursor?.base ?? resolveCommit(repo, baseRev);
   const head = cursor?.head ?? resolveCommit(repo, headRev);
+  return { base, head, skip: cursor?.skip ?? 0, limit };
+}
+
+/** The comparison itself, from objects alone: whole-history walks, rename detection and the patch (a worker runs it). */
+export function compareCommits(view: ObjectView, { base, head, skip, limit }: CompareQuery): Comparison {
+  const objects = view.objects;
   return gitCall(() => {
-    const mb = mergeBases(repo.objects, base, head)[0] ?? null;
+    const mb = mergeBases(objects, base, head)[0] ?? null;
     // `git log base..head` is newest first; a compare lists oldest first (`--reverse`).
-    const ahead = revListRange(repo.objects, head, base).reverse();
-    const behindBy = revListRange(repo.objects, base, head).length;
+    const ahead = revListRange(objects, head, base).reverse();
+    const behindBy = revListRange(objects, base, head).length;
     // With git diff's default rename detection, so files and patch are `git diff base...head`.
-    const files = detectDiffRenames(repo.objects, diffTrees(repo.objects, mb ? readCommit(repo, mb).tree : undefined, readCommit(repo, head).tree));
+    const files = detectDiffRenames(objects, diffTrees(objects, mb ? readCommit(view, mb).tree : undefined, readCommit(view, head).tree));
     const status = ahead.length === 0 ? (behindBy === 0 ? 'identical' : 'behind') : behindBy === 0 ? 'ahead' : 'diverged';
-    const skip = cursor?.skip ?? 0;
     const page = ahead.slice(skip, skip + limit);
     const out: Comparison = {
       base, head, mergeBase: mb, status, aheadBy: ahead.length, behindBy,
-      commits: page.map((id) => ({ id, commit: readCommit(repo, id) })),
+      commits: page.map((id) => ({ id, commit: readCommit(view, id) })),
       files,
-      patch: formatPatch(repo.objects, files, { abbreviate: (id) => abbreviate(repo, id) }),
+      patch: formatPatch(objects, files, { abbreviate: (id) => abbreviate(view, id) }),
     };
     if (skip + limit < ahead.length) out.next = encodeCompareCursor({ base, head, skip: skip + limit });
     return out;
   });
+}
+
+/** `base...head` on this thread (the REST route runs it in a worker: commands/off-loop.ts). */
+export function compare(repo: Repository, baseRev: string, headRev: string, opts: CompareOptions = {}): Comparison {
+  return compareCommits(repo, resolveCompare(repo, baseRev, headRev, opts));
 }

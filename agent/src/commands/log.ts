@@ -4,7 +4,7 @@ import { invalid } from '../errors.js';
 import { Commit, ObjectId } from '../git/objects.js';
 import { DateQueue } from '../git/date-queue.js';
 import { lookupPath } from '../git/tree-path.js';
-import { Repository } from '../store/repository.js';
+import { type ObjectView } from './object-view.js';
 import { commitTree, readCommit } from './resolve.js';
 
 export interface LogEntry {
@@ -37,7 +37,7 @@ export function decodeCursor(s: string): Cursor {
   throw invalid('invalid_cursor', 'cursor is not one this server issued');
 }
 
-export function log(repo: Repository, start: ObjectId, opts: { path?: string; limit: number; skip?: number }): LogPage {
+export function log(repo: ObjectView, start: ObjectId, opts: { path?: string; limit: number; skip?: number }): LogPage {
   const skip = opts.skip ?? 0;
   const out: LogEntry[] = [];
   let skipped = 0;
@@ -52,12 +52,12 @@ export function log(repo: Repository, start: ObjectId, opts: { path?: string; li
   return { commits: out };
 }
 
-function pathId(repo: Repository, tree: ObjectId, path: string): string {
+function pathId(repo: ObjectView, tree: ObjectId, path: string): string {
   const e = lookupPath(repo.objects, tree, path);
   return e ? `${e.mode}:${e.id}` : '';
 }
 
-function* walk(repo: Repository, start: ObjectId, path: string | undefined): Generator<LogEntry> {
+function* walk(repo: ObjectView, start: ObjectId, path: string | undefined): Generator<LogEntry> {
   const queue = new DateQueue();
   const seen = new Set<ObjectId>();
   // Decoded commits waiting in the queue only: a long walk does not keep the whole history decoded.

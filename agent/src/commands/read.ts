@@ -6,6 +6,7 @@ import { readTyped } from '../git/object-errors.js';
 import { lookupPath, readTree } from '../git/tree-path.js';
 import { LRUCache } from 'lru-cache';
 import { Repository } from '../store/repository.js';
+import { type ObjectView } from './object-view.js';
 import { commitTree, resolveCommit, resolveObject } from './resolve.js';
 
 export interface TreeListing {
@@ -58,16 +59,34 @@ function locateFile(repo: Repository, object: ObjectId, rev: string, path: strin
   return { commit, id: entry.id, mode: entry.mode };
 }
 
-export function listTree(repo: Repository, rev: string, path: string): TreeListing {
+/** A directory found at a revision (main thread: the revision needs the refs), its entries not yet read. */
+export interface TreeAt {
+  commit: ObjectId;
+  path: string;
+  id: ObjectId;
+  /** Size of the tree object: what listing it costs (about 30-40 bytes an entry). */
+  bytes: number;
+}
+
+export function locateTree(repo: Repository, rev: string, path: string): TreeAt {
   const p = checkPath(path, true);
   const commit = resolveCommit(repo, rev);
   const entry = lookupPath(repo.objects, commitTree(repo, commit), p);
   if (!entry) throw notFound('path_not_found', `${p} does not exist at ${rev}`);
   if (entry.mode !== MODE_TREE) throw invalid('not_a_directory', `${p} is a file; use the files endpoint`);
-  const entries = readTree(repo.objects, entry.id).map((e) => {
+  return { commit, path: p, id: entry.id, bytes: repo.objects.readObject(entry.id)?.data.length ?? 0 };
+}
+
+/** The listing of a located directory: every entry with its blob's size (a worker lists the large ones). */
+export function treeListing(view: ObjectView, { commit, path: p, id }: TreeAt): TreeListing {
+  const entries = readTree(view.objects, id).map((e) => {
     const type = entryKind(e.mode);
-    const size = type === 'blob' ? repo.objects.readObject(e.id)?.data.length ?? null : null;
+    const size = type === 'blob' ? view.objects.readObject(e.id)?.data.length ?? null : null;
     return { name: e.name, path: p === '' ? e.name : `${p}/${e.name}`, type, mode: e.mode, id: e.id, size };
   });
-  return { commit, path: p, id: entry.id, entries };
+  return { commit, path: p, id, entries };
+}
+
+export function listTree(repo: Repository, rev: string, path: string): TreeListing {
+  return treeListing(repo, locateTree(repo, rev, path));
 }

@@ -7,10 +7,11 @@ import { shortRefProblem } from '../git/refname.js';
 import { Repository, type RepoView } from '../store/repository.js';
 import { withFsck } from './fsck-failure.js';
 import { normaliseMessage } from './identity.js';
+import { type ObjectView } from './object-view.js';
 import { peelToCommit, resolveCommit, resolveObject } from './resolve.js';
 
 export type RefKind = 'branch' | 'tag';
-const PREFIX = { branch: 'refs/heads/', tag: 'refs/tags/' } as const;
+export const PREFIX = { branch: 'refs/heads/', tag: 'refs/tags/' } as const;
 
 export interface BranchInfo {
   name: string;
@@ -35,7 +36,12 @@ function checkName(kind: RefKind, name: string): string {
 }
 
 export function listBranches(repo: RepoView): BranchInfo[] {
-  return repo.listRefs(PREFIX.branch).map(([ref, sha]) => ({ name: ref.slice(PREFIX.branch.length), sha }));
+  return branchesOf(repo.listRefs(PREFIX.branch));
+}
+
+/** Branch refs (sorted, refs/heads/ names) as the API lists them. */
+export function branchesOf(refs: readonly [string, ObjectId][]): BranchInfo[] {
+  return refs.map(([ref, sha]) => ({ name: ref.slice(PREFIX.branch.length), sha }));
 }
 
 export function getBranch(repo: RepoView, name: string): BranchInfo {
@@ -65,7 +71,8 @@ export function deleteRef(repo: Repository, kind: RefKind, name: string): number
   return repo.apply([], [{ name: ref, old: current, new: null }]).seq;
 }
 
-function describeTag(repo: RepoView, name: string, sha: ObjectId): TagInfo {
+/** A tag as the API shows it; reads only objects (a worker describes the tags of long listings). */
+export function describeTag(repo: ObjectView, name: string, sha: ObjectId): TagInfo {
   const obj = repo.objects.readObject(sha);
   let commit: ObjectId | null = null;
   try {
@@ -79,7 +86,12 @@ function describeTag(repo: RepoView, name: string, sha: ObjectId): TagInfo {
 }
 
 export function listTags(repo: RepoView): TagInfo[] {
-  return repo.listRefs(PREFIX.tag).map(([ref, sha]) => describeTag(repo, ref.slice(PREFIX.tag.length), sha));
+  return tagsOf(repo, repo.listRefs(PREFIX.tag));
+}
+
+/** Tag refs (sorted, refs/tags/ names) as the API lists them: annotated ones read and peeled. */
+export function tagsOf(view: ObjectView, refs: readonly [string, ObjectId][]): TagInfo[] {
+  return refs.map(([ref, sha]) => describeTag(view, ref.slice(PREFIX.tag.length), sha));
 }
 
 export function getTag(repo: RepoView, name: string): TagInfo {

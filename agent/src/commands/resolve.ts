@@ -4,6 +4,7 @@ import { notFound, unprocessable } from '../errors.js';
 import { GitFormatError, isObjectId, type Commit, type ObjectId } from '../git/objects.js';
 import { decodeCommitText } from '../git/commit-text.js';
 import { type RepoView } from '../store/repository.js';
+import { type ObjectView } from './object-view.js';
 import { peelTags, resolveRevision, type Hint } from './revision.js';
 
 
@@ -25,7 +26,7 @@ export function resolveObject(repo: RepoView, rev: string, hint: Hint = 'none'):
 }
 
 /** Follows annotated tags until a commit; 422 `not_a_commit` when the revision names something else. */
-export function peelToCommit(repo: RepoView, id: ObjectId): ObjectId {
+export function peelToCommit(repo: ObjectView, id: ObjectId): ObjectId {
   const obj = repo.objects.readObject(id);
   if (obj?.type === 'commit') return id; // the usual case, one lookup
   const peeled = peelTags(repo, id);
@@ -40,7 +41,7 @@ export function resolveCommit(repo: RepoView, rev: string): ObjectId {
 }
 
 /** A commit, its message and identities in UTF-8 whatever its `encoding` header says (as `git log` shows them). */
-export function readCommit(repo: RepoView, id: ObjectId): Commit {
+export function readCommit(repo: ObjectView, id: ObjectId): Commit {
   const obj = repo.objects.readObject(id);
   if (!obj) throw notFound('object_not_found', `commit ${id} does not exist`);
   if (obj.type !== 'commit') throw unprocessable('not_a_commit', `${id} is a ${obj.type}, not a commit`, { object: id, type: obj.type });
@@ -53,7 +54,7 @@ export function readCommit(repo: RepoView, id: ObjectId): Commit {
 }
 
 /** A commit's tree id, read straight from the first header line (the hot read path needs nothing else). */
-export function commitTree(repo: RepoView, id: ObjectId): ObjectId {
+export function commitTree(repo: ObjectView, id: ObjectId): ObjectId {
   const obj = repo.objects.readObject(id);
   if (obj?.type === 'commit' && obj.data.length >= 46 && obj.data.toString('latin1', 0, 5) === 'tree ') {
     const tree = obj.data.toString('latin1', 5, 45);

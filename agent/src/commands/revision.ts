@@ -5,6 +5,7 @@
 import { GovcError, invalid, notFound, unprocessable } from '../errors.js';
 import { GitFormatError, decodeCommit, decodeTag, type ObjectId, type ObjectType } from '../git/objects.js';
 import { type RepoView } from '../store/repository.js';
+import { type ObjectView } from './object-view.js';
 
 /** What the caller needs, which settles a short sha matching several objects (git's GET_OID_COMMITTISH etc.). */
 export type Hint = 'none' | 'committish' | 'treeish' | 'commit';
@@ -64,7 +65,7 @@ function typeOf(repo: RepoView, id: ObjectId): ObjectType {
 }
 
 /** Follows annotated tags to the first object that is not a tag (git's deref_tag). */
-export function peelTags(repo: RepoView, id: ObjectId): ObjectId {
+export function peelTags(repo: ObjectView, id: ObjectId): ObjectId {
   for (let depth = 0; depth < 32; depth++) {
     const obj = repo.objects.readObject(id);
     if (!obj) throw notFound('object_not_found', `object ${id} does not exist`);
@@ -205,7 +206,7 @@ export function resolveRevision(repo: RepoView, rev: string, hint: Hint = 'none'
 }
 
 /** Hex digits git shows for `id` (core.abbrev=auto): enough for the repository's size, more where they are ambiguous. */
-export function abbreviate(repo: RepoView, id: ObjectId): string {
+export function abbreviate(repo: ObjectView, id: ObjectId): string {
   const count = repo.objects.size;
   let len = Math.max(7, Math.ceil((Math.floor(Math.log2(Math.max(count, 1))) + 1) / 2));
   for (; len < 40; len++) {

@@ -8,6 +8,8 @@ import { BudgetedWindow, WindowBudget } from './window-budget.js';
 export interface WindowEntry {
   change: Change;
   bytes?: Buffer;
+  /** Roughly the change's encoded size (its objects' bytes plus per-object overhead). */
+  size: number;
 }
 
 export class ChangeWindow implements BudgetedWindow {
@@ -30,9 +32,9 @@ export class ChangeWindow implements BudgetedWindow {
     const last = this.entries[this.entries.length - 1];
     // A gap (snapshot installed, journal replay) restarts the window: it must stay contiguous.
     if (last && last.change.seq + 1 !== change.seq) this.clear();
-    const entry: WindowEntry = bytes ? { change, bytes } : { change };
-    this.entries.push(entry);
     const n = changeSize(change);
+    const entry: WindowEntry = bytes ? { change, bytes, size: n } : { change, size: n };
+    this.entries.push(entry);
     this.size += n;
     while (this.length > this.maxChanges || (this.size > this.maxBytes && this.length > 1)) this.dropOldest();
     this.budget?.added(this, change.seq, n);

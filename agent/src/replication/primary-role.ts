@@ -2,6 +2,9 @@
 // one up to date by range or snapshot), counts their acknowledgements by seq and releases writes waiting for their
 // write concern. Streams are flow-controlled: when a replica's stream pushes back, nothing more is queued for it until
 // it drains; then it resumes from the change window, or gets a snapshot when the window no longer reaches back.
+// A snapshot, or a change too large to encode on the event loop, is encoded by a worker thread and streamed frame by
+// frame as the replica takes them (snapshot-stream.ts); meanwhile nothing else is sent to that replica, and once its
+// last frame is out the replica continues from the window after it.
 import { GovcError } from '../errors.js';
 import { Repository } from '../store/repository.js';
 import { MemberState } from '../../../proto/gen/govc/v1/admin.js';
@@ -9,7 +12,8 @@ import { Subscribe } from '../../../proto/gen/govc/v1/replication.js';
 import { ChangeWindow, WindowEntry, encoded } from './change-window.js';
 import { ReplicaSink } from './peer.js';
 import { SeqWaiters } from './seq-waiters.js';
-import { FRAME_BYTES, type SnapshotFormat, snapshotFrames } from './snapshot.js';
+import { FRAME_BYTES, type SnapshotFormat } from './snapshot.js';
+import { streamChange, streamSnapshot, type FrameStream } from './snapshot-stream.js';
 import { Assignment, requiredAcks } from './types.js';
 
 interface Follower {
@@ -23,7 +27,12 @@ interface Follower {
   stalled: boolean;
   /** How its snapshots are encoded: as change records, or as packs for an agent that predates them. */
   snapshotFormat: SnapshotFormat;
+  /** A snapshot or a large change being streamed to it from a worker: nothing else is sent until its last frame is out. */
+  streaming?: FrameStream;
 }
+
+/** Changes larger than this (an import) are encoded by a worker when sent, not on the event loop (~1 ms per MiB). */
+export const LARGE_CHANGE_BYTES = 4 * 1024 * 1024;
 
 export interface CatchUp {
   kind: 'none' | 'range' | 'snapshot';
@@ -69,7 +78,9 @@ export class PrimaryRole {
     if (!this.memberSet.has(sub.member) || sub.member === this.opts.self) {
       throw new GovcError('conflict', 'not_a_member', `${sub.member} is not a replica of ${this.repo.name} in epoch ${this.assignment.epoch}`);
     }
-    this.followers.get(sub.member)?.sink.close(new GovcError('conflict', 'replaced', 'a newer stream from the same replica replaced this one'));
+    const replaced = this.followers.get(sub.member);
+    replaced?.streaming?.cancel();
+    replaced?.sink.close(new GovcError('conflict', 'replaced', 'a newer stream from the same replica replaced this one'));
     const seq = this.repo.seq;
     const f: Follower = { member: sub.member, sink, syncedAt: seq, sentSeq: seq, stalled: false, snapshotFormat: sub.snapshotRecords ? 'record' : 'pack' };
     this.followers.set(sub.member, f);
@@ -93,20 +104,25 @@ export class PrimaryRole {
         return { kind: 'range', changes: seq - sub.appliedSeq };
       }
     }
-    if (!this.sendSnapshot(f)) this.stall(f);
+    this.sendSnapshot(f);
     return { kind: 'snapshot', changes: seq };
   }
 
   /** Sends what the follower misses, from the window (or a snapshot when the window no longer reaches back), until
    * it has everything or its stream pushes back. */
   private pump(f: Follower): void {
-    while (!f.stalled && f.sentSeq < this.repo.seq) {
+    while (!f.stalled && f.streaming === undefined && f.sentSeq < this.repo.seq) {
       const entry = this.window.at(f.sentSeq + 1);
-      let ok: boolean;
-      if (entry) {
-        ok = sendChange(f.sink, entry, this.repo.seq);
-        f.sentSeq = entry.change.seq;
-      } else ok = this.sendSnapshot(f);
+      if (!entry) {
+        this.sendSnapshot(f);
+        return;
+      }
+      if (entry.bytes === undefined && entry.size > LARGE_CHANGE_BYTES) {
+        this.streamLargeChange(f, entry);
+        return;
+      }
+      const ok = sendChange(f.sink, entry, this.repo.seq);
+      f.sentSeq = entry.change.seq;
       if (!ok) this.stall(f);
     }
   }
@@ -120,17 +136,47 @@ export class PrimaryRole {
     });
   }
 
-  private sendSnapshot(f: Follower): boolean {
+  /** Starts streaming a snapshot to `f`; when its last frame is out, `f` continues from the window at its seq. */
+  private sendSnapshot(f: Follower): void {
     this.opts.onSnapshot?.();
-    let ok = true;
-    // Every frame goes out even past the high-water mark: a snapshot is bounded by the repository and must be whole.
-    for (const frame of snapshotFrames(this.repo, this.assignment.epoch, f.snapshotFormat)) ok = f.sink.send({ body: { $case: 'snapshot', value: frame } }) && ok;
-    f.sentSeq = this.repo.seq;
-    return ok;
+    this.follow(f, streamSnapshot(this.repo, this.assignment.epoch, f.snapshotFormat, {
+      send: (frame) => f.sink.send({ body: { $case: 'snapshot', value: frame } }),
+      onDrain: (cb) => f.sink.onDrain(cb),
+    }));
+  }
+
+  /** A change too large to encode on the event loop (an import): encoded and framed by a worker, streamed like a snapshot. */
+  private streamLargeChange(f: Follower, entry: WindowEntry): void {
+    const { seq, epoch } = entry.change;
+    this.follow(f, streamChange(this.repo, entry.change, {
+      send: ({ bytes, last }) => f.sink.send({ body: { $case: 'change', value: { seq, epoch, data: bytes, last, headSeq: this.repo.seq } } }),
+      onDrain: (cb) => f.sink.onDrain(cb),
+    }));
+  }
+
+  /** `f` waits for `stream`; once its last frame is out it continues from the window after the stream's seq. */
+  private follow(f: Follower, stream: FrameStream): void {
+    f.streaming = stream;
+    const current = () => f.streaming === stream && this.followers.get(f.member) === f;
+    stream.done.then((sent) => {
+      if (!current()) return;
+      f.streaming = undefined;
+      if (!sent) return;
+      f.sentSeq = stream.seq;
+      this.pump(f);
+    }, (e: unknown) => {
+      if (!current()) return;
+      f.streaming = undefined;
+      // The worker failed (died, out of memory): the replica reconnects and asks again.
+      f.sink.close(e instanceof GovcError ? e : new GovcError('unavailable', 'stream_failed', `streaming to ${f.member} failed: ${String(e)}`));
+    });
   }
 
   detach(member: string, sink: ReplicaSink): void {
-    if (this.followers.get(member)?.sink === sink) this.followers.delete(member);
+    const f = this.followers.get(member);
+    if (f?.sink !== sink) return;
+    f.streaming?.cancel();
+    this.followers.delete(member);
   }
 
   ack(member: string, seq: number): void {
@@ -165,7 +211,10 @@ export class PrimaryRole {
   stop(reason: GovcError): void {
     this.offDurable();
     this.waiters.failAll(reason);
-    for (const f of this.followers.values()) f.sink.close(reason);
+    for (const f of this.followers.values()) {
+      f.streaming?.cancel();
+      f.sink.close(reason);
+    }
     this.followers.clear();
   }
 

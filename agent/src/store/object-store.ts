@@ -14,6 +14,7 @@
 import { writeHexId } from '../git/hex.js';
 import { GitObject, ObjectId, ObjectReader, ObjectType, hashObject } from '../git/objects.js';
 import { Arena, offeredChunk, RECORD_HEADER, sharedBuffer, TYPE_CODES, TYPE_NAMES } from './arena.js';
+import { idsWithPrefix } from './id-prefix.js';
 import { BatchObject } from './record-batch.js';
 
 const MIN_SLOTS = 64;
@@ -213,38 +214,9 @@ export class ObjectStore implements ObjectReader {
     this.record(batch.keys, at, chunkIndex, batch.offsets[index], batch.lengths[index]);
   }
 
-  /**
-   * Ids starting with `prefix` (1-40 lowercase hex digits), at most `limit`. A key's home slot is its first four bytes
-   * masked, so the prefix fixes some bits of the home slot; only the slots that agree with it (and their probe runs)
-   * are visited: one or a few runs for 7 digits, a bounded number for 4.
-   */
+  /** Ids starting with `prefix` (1-40 lowercase hex digits), at most `limit` (see id-prefix.ts). */
   idsWithPrefix(prefix: string, limit = 16): ObjectId[] {
-    if (!/^[0-9a-f]{1,40}$/.test(prefix)) return [];
-    const mask = this.slots - 1;
-    let knownBits = 0;
-    let knownValue = 0;
-    for (let k = 0; k < Math.min(prefix.length, 8); k++) {
-      const shift = (k >> 1) * 8 + (k % 2 === 0 ? 4 : 0);
-      knownBits |= 0xf << shift;
-      knownValue |= parseInt(prefix[k], 16) << shift;
-    }
-    const free = mask & ~knownBits;
-    const fixed = knownValue & mask;
-    const seen = new Set<number>();
-    const out: ObjectId[] = [];
-    let sub = 0;
-    do {
-      for (let i = (fixed | sub) >>> 0; this.posOf[i] !== 0 && !seen.has(i); i = (i + 1) & mask) {
-        seen.add(i);
-        const id = this.keys.toString('hex', i * 20, i * 20 + 20);
-        if (id.startsWith(prefix)) {
-          out.push(id);
-          if (out.length >= limit) return out;
-        }
-      }
-      sub = (sub - free) & free;
-    } while (sub !== 0);
-    return out;
+    return idsWithPrefix({ keys: this.keys, posOf: this.posOf, slots: this.slots, maxPos: Infinity }, prefix, limit);
   }
 
   *ids(): IterableIterator<ObjectId> {

@@ -1,14 +1,13 @@
 // Bundle export in a worker: the bundle header, then a pack of every object of a store snapshot, each deflated here
 // (a deflate per object is what made exports stall the event loop), streamed to the main thread in pieces over a
 // MessagePort. The main thread grants credit as its HTTP response drains, so a slow client holds at most a few pieces in
-// memory; it cancels when the client goes away. Protocol (port messages):
-//   worker → main: { piece: ArrayBuffer, length } … then { end: true }
-//   main → worker: { credit: n } to allow n more pieces, { cancel: true } to stop.
+// memory; it cancels when the client goes away (the protocol: credit.ts).
 import type { MessagePort } from 'node:worker_threads';
 import { bundleHeader, type BundleRef } from '../git/bundle.js';
 import { PackEncoder } from '../git/pack-writer.js';
 import type { StoreSnapshot } from '../store/object-store.js';
 import { SnapshotReader } from '../store/object-snapshot.js';
+import { Credit } from './credit.js';
 
 export interface ExportTaskInput {
   snapshot: StoreSnapshot;
@@ -16,39 +15,12 @@ export interface ExportTaskInput {
   port: MessagePort;
 }
 
-/** Pieces the worker may send before the main thread asks for more. */
-export const INITIAL_CREDIT = 4;
 const PIECE_BYTES = 1 << 20;
 
 export interface ExportTaskOutput {
   objects: number;
   bytes: number;
   cancelled: boolean;
-}
-
-/** Credit granted by the main thread, awaited when used up. */
-class Credit {
-  private available = INITIAL_CREDIT;
-  private wake: (() => void) | undefined;
-  cancelled = false;
-
-  constructor(port: MessagePort) {
-    port.on('message', (m: { credit?: number; cancel?: boolean }) => {
-      if (m.cancel) this.cancelled = true;
-      if (m.credit) this.available += m.credit;
-      this.wake?.();
-      this.wake = undefined;
-    });
-    port.on('close', () => {
-      this.cancelled = true;
-      this.wake?.();
-    });
-  }
-
-  async take(): Promise<void> {
-    while (this.available <= 0 && !this.cancelled) await new Promise<void>((r) => (this.wake = r));
-    this.available--;
-  }
 }
 
 export async function exportTask({ snapshot, refs, port }: ExportTaskInput): Promise<ExportTaskOutput> {

@@ -1,5 +1,6 @@
-// The worker threads that take heavy requests off the event loop (bundle import and export, large JSON bodies), so
-// that /healthz, the replication streams and every other request keep being answered while they run. One pool per
+// The worker threads that take heavy requests off the event loop (bundle import and export, large JSON bodies, compare,
+// history, large listings, merges, replication snapshots), so that /healthz, the replication streams and every other
+// request keep being answered while they run. One pool per
 // process, started on first use. A task's own refusals come back as values (task-result.ts) and become GovcErrors here;
 // a worker that dies mid-task (killed, out of memory) fails that request alone with 503 and the pool starts a new one.
 import { availableParallelism } from 'node:os';
@@ -20,13 +21,20 @@ export interface WorkerPoolOptions {
 let options: WorkerPoolOptions = { threads: Math.max(2, Math.min(4, availableParallelism() - 1)) };
 
 /**
- * Two pools: `tasks` runs one CPU-bound task per thread (imports, JSON bodies); `streams` runs exports, which spend most
- * of their life waiting for the client to take the next piece, so a thread takes several — and a slow download never
- * holds a thread an import could use.
+ * Three pools: `tasks` runs one CPU-bound task per thread (imports, JSON bodies); `streams` runs exports and replication
+ * snapshots, which spend most of their life waiting for the client to take the next piece, so a thread takes several —
+ * and a slow download never holds a thread an import could use; `queries` runs the computations behind reads and
+ * merges (compare, history, long listings, merges), one per thread, so a small compare never waits behind a
+ * one-second import.
  */
-export type PoolKind = 'tasks' | 'streams';
+export type PoolKind = 'tasks' | 'streams' | 'queries';
 const pools = new Map<PoolKind, Piscina>();
-const KIND_OF: Record<TaskName, PoolKind> = { importBundle: 'tasks', parseJsonBody: 'tasks', exportBundle: 'streams' };
+const KIND_OF: Record<TaskName, PoolKind> = {
+  importBundle: 'tasks', parseJsonBody: 'tasks', exportBundle: 'streams', replicationSnapshot: 'streams',
+  compare: 'queries', history: 'queries', listTree: 'queries', listRefs: 'queries', merge: 'queries',
+};
+/** Queued tasks per thread before 503 workers_busy: a query's input is a few ids, an import's a whole body. */
+const QUEUE_PER_THREAD: Record<PoolKind, number> = { tasks: 16, streams: 16, queries: 64 };
 
 /** Sets the pools' size; takes effect when a pool is (re)started. */
 export function configureWorkers(opts: WorkerPoolOptions): void {
@@ -39,12 +47,14 @@ export function workerPool(kind: PoolKind = 'tasks'): Piscina {
   if (!pool) {
     pool = new Piscina({
       filename: WORKER_FILE,
-      minThreads: 0,
+      // One query thread stays warm once started: a thread's start (~200 ms) would otherwise fall on the first compare
+      // after every idle minute.
+      minThreads: kind === 'queries' ? 1 : 0,
       maxThreads: options.threads,
       concurrentTasksPerWorker: kind === 'streams' ? 4 : 1,
       // Threads stay warm for a minute after the last heavy request, then go.
       idleTimeout: 60_000,
-      maxQueue: options.maxQueue ?? 16 * options.threads,
+      maxQueue: options.maxQueue ?? QUEUE_PER_THREAD[kind] * options.threads,
     });
     pools.set(kind, pool);
   }

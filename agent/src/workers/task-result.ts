@@ -1,8 +1,10 @@
 // What a worker task hands back across the thread boundary: structured clone drops the class of an error and its extra
 // fields, so refusals travel as plain values and become GovcErrors again on the main thread (pool.ts).
+import { Piscina } from 'piscina';
 import { GovcError, type ErrorKind } from '../errors.js';
 
-export type TaskName = 'importBundle' | 'exportBundle' | 'parseJsonBody';
+export type TaskName = 'importBundle' | 'exportBundle' | 'parseJsonBody' | 'compare' | 'history' | 'listTree' | 'listRefs' | 'merge'
+  | 'replicationSnapshot';
 
 export interface TaskFailure {
   kind: ErrorKind;
@@ -22,4 +24,15 @@ export async function settle<T>(body: () => T | Promise<T>): Promise<TaskResult<
     const err = e instanceof Error ? e : new Error(String(e));
     return { ok: false, bug: { message: err.message, stack: err.stack } };
   }
+}
+
+/**
+ * settle, with the ArrayBuffers `transfer` picks from a successful result moved to the main thread instead of copied
+ * (piscina's Transferable protocol: the wrapper is unwrapped by the pool, the buffers go in the transfer list).
+ */
+export async function settleMoving<T>(body: () => T | Promise<T>, transfer: (value: T) => ArrayBuffer[]): Promise<TaskResult<T>> {
+  const result = await settle(body);
+  if (!result.ok) return result;
+  const moving = { [Piscina.transferableSymbol]: transfer(result.value), [Piscina.valueSymbol]: result };
+  return Piscina.move(moving as never) as unknown as TaskResult<T>;
 }

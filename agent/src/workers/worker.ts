@@ -4,7 +4,13 @@ import { setPriority } from 'node:os';
 import { exportTask, type ExportTaskInput, type ExportTaskOutput } from './export-task.js';
 import { importTask, type ImportTaskInput, type ImportTaskOutput } from './import-task.js';
 import { jsonBodyTask, type JsonBodyTaskInput, type JsonBodyTaskOutput } from './json-body-task.js';
-import { settle, type TaskResult } from './task-result.js';
+import {
+  compareTask, historyTask, mergeTask, refsTask, treeTask, type CompareTaskInput, type HistoryTaskInput, type MergeTaskInput,
+  type MergeTaskOutput, type RefsTaskInput, type TreeTaskInput,
+} from './query-tasks.js';
+import type { JsonReply } from './reply-json.js';
+import { replicationSnapshotTask, type SnapshotTaskInput, type SnapshotTaskOutput } from './replication-snapshot-task.js';
+import { settle, settleMoving, type TaskResult } from './task-result.js';
 
 /**
  * Heavy work yields the CPU to the event loop: on Linux a thread's nice value is its own (setpriority on the calling
@@ -28,4 +34,31 @@ export function exportBundle(input: ExportTaskInput): Promise<TaskResult<ExportT
 
 export function parseJsonBody(input: JsonBodyTaskInput): Promise<TaskResult<JsonBodyTaskOutput>> {
   return settle(() => jsonBodyTask(input));
+}
+
+/** A reply's bytes move to the main thread without a copy. */
+const movedJson = (r: JsonReply) => [r.json.buffer as ArrayBuffer];
+
+export function compare(input: CompareTaskInput): Promise<TaskResult<JsonReply>> {
+  return settleMoving(() => compareTask(input), movedJson);
+}
+
+export function history(input: HistoryTaskInput): Promise<TaskResult<JsonReply>> {
+  return settleMoving(() => historyTask(input), movedJson);
+}
+
+export function listTree(input: TreeTaskInput): Promise<TaskResult<JsonReply>> {
+  return settleMoving(() => treeTask(input), movedJson);
+}
+
+export function listRefs(input: RefsTaskInput): Promise<TaskResult<JsonReply>> {
+  return settleMoving(() => refsTask(input), movedJson);
+}
+
+export function merge(input: MergeTaskInput): Promise<TaskResult<MergeTaskOutput>> {
+  return settle(() => mergeTask(input));
+}
+
+export function replicationSnapshot(input: SnapshotTaskInput): Promise<TaskResult<SnapshotTaskOutput>> {
+  return settle(() => replicationSnapshotTask(input));
 }

@@ -1,5 +1,6 @@
 // Wire shapes of domain objects: what the REST API returns for commits, identities and repositories.
 import { Commit, Identity, ObjectId } from '../../git/objects.js';
+import type { TagInfo } from '../../commands/refs.js';
 import { Repository } from '../../store/repository.js';
 
 export interface IdentityJson {
@@ -43,6 +44,10 @@ export function commitJson(id: ObjectId, c: Commit) {
     committer: identityJson(c.committer),
     message: c.message,
   };
+}
+
+export function tagJson(t: TagInfo) {
+  return { ...t, tagger: t.tagger ? identityJson(t.tagger) : undefined };
 }
 
 export function repoJson(repo: Repository) {

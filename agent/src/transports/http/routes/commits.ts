@@ -8,12 +8,14 @@ import { offerChunk, RECORD_HEADER } from '../../../store/arena.js';
 import { takePreparedContent } from '../json-offload.js';
 import { createCommit, FileWrite } from '../../../commands/commit.js';
 import { IdentityInput, toIdentity } from '../../../commands/identity.js';
-import { decodeCursor, log } from '../../../commands/log.js';
+import { decodeCursor } from '../../../commands/log.js';
+import { historyOffLoop, sendJsonReply } from '../../../commands/off-loop.js';
 import { readCommit, resolveCommit } from '../../../commands/resolve.js';
 import { FileMode, isObjectId, rememberObjectId } from '../../../git/objects.js';
 import { pathProblem } from '../../../git/refname.js';
 import { RouteContext, RepoParams } from '../context.js';
 import { commitJson } from '../present.js';
+import { historyPage } from '../reply-schemas.js';
 import { commit, errors, identityInput, nullableSha, repoParams, sha } from '../schemas.js';
 
 interface CommitBody {
@@ -129,9 +131,10 @@ export function commitRoutes(app: FastifyInstance, { store, limits }: RouteConte
           cursor: { type: 'string' },
         },
       },
-      response: { 200: { type: 'object', properties: { commits: { type: 'array', items: commit }, next: { type: 'string' } } }, ...errors },
+      // Deep pages and pages with a path are computed and serialized by a worker from this same schema (commands/off-loop.ts).
+      response: { 200: historyPage, ...errors },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const repo = store.get(req.params.repo);
     const q = req.query;
     const path = q.path?.replace(/\/+$/, '') || undefined;
@@ -141,10 +144,8 @@ export function commitRoutes(app: FastifyInstance, { store, limits }: RouteConte
     }
     const cursor = q.cursor !== undefined ? decodeCursor(q.cursor) : undefined;
     const start = cursor?.start ?? resolveCommit(repo, q.ref ?? 'HEAD');
-    const page = log(repo, start, { path, limit: q.limit ?? 50, skip: cursor?.skip });
-    const body: { commits: ReturnType<typeof commitJson>[]; next?: string } = { commits: page.commits.map((e) => commitJson(e.id, e.commit)) };
-    if (page.next) body.next = page.next;
-    return body;
+    const page = await historyOffLoop(repo, { start, path, limit: q.limit ?? 50, skip: cursor?.skip ?? 0 });
+    return 'value' in page ? page.value : sendJsonReply(reply, page);
   });
 
   app.get<{ Params: RepoParams & { sha: string } }>('/repos/:repo/commits/:sha', {

@@ -1,33 +1,16 @@
 // Reading files (raw bytes, ETag = blob id) and directory listings at any revision.
-import { FastifyInstance } from 'fastify';
-import { listTree, readFile } from '../../../commands/read.js';
+import { FastifyInstance, FastifyReply } from 'fastify';
+import { listTreeOffLoop, sendJsonReply } from '../../../commands/off-loop.js';
+import { readFile } from '../../../commands/read.js';
 import { RouteContext, RepoParams, RepoWildcardParams } from '../context.js';
 import { notModified } from '../etag.js';
-import { errors, repoParams, repoWildcardParams, sha } from '../schemas.js';
+import { treeListing } from '../reply-schemas.js';
+import { errors, repoParams, repoWildcardParams } from '../schemas.js';
 
 const refQuery = {
   type: 'object',
   additionalProperties: false,
   properties: { ref: { type: 'string', minLength: 1, description: 'any revision (as `git rev-parse <ref>^{commit}` reads it); default HEAD' } },
-} as const;
-
-const treeListing = {
-  type: 'object',
-  properties: {
-    commit: sha,
-    path: { type: 'string' },
-    id: sha,
-    entries: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          name: { type: 'string' }, path: { type: 'string' }, type: { type: 'string' }, mode: { type: 'string' }, id: sha,
-          size: { type: ['integer', 'null'] },
-        },
-      },
-    },
-  },
 } as const;
 
 export function contentRoutes(app: FastifyInstance, { store }: RouteContext): void {
@@ -48,13 +31,17 @@ export function contentRoutes(app: FastifyInstance, { store }: RouteContext): vo
     return reply.type('application/octet-stream').send(file.data);
   });
 
-  const tree = async (repoName: string, ref: string | undefined, path: string) => listTree(store.get(repoName), ref ?? 'HEAD', path);
+  // Large trees are listed and serialized by a worker from the same schema (commands/off-loop.ts).
+  const tree = async (reply: FastifyReply, repoName: string, ref: string | undefined, path: string) => {
+    const listing = await listTreeOffLoop(store.get(repoName), ref ?? 'HEAD', path);
+    return 'value' in listing ? listing.value : sendJsonReply(reply, listing);
+  };
 
   app.get<{ Params: RepoParams; Querystring: { ref?: string } }>('/repos/:repo/tree', {
     schema: { summary: 'Root directory listing', tags: ['content'], params: repoParams, querystring: refQuery, response: { 200: treeListing, ...errors } },
-  }, async (req) => tree(req.params.repo, req.query.ref, ''));
+  }, async (req, reply) => tree(reply, req.params.repo, req.query.ref, ''));
 
   app.get<{ Params: RepoWildcardParams; Querystring: { ref?: string } }>('/repos/:repo/tree/*', {
     schema: { summary: 'Directory listing at a path', tags: ['content'], params: repoWildcardParams, querystring: refQuery, response: { 200: treeListing, ...errors } },
-  }, async (req) => tree(req.params.repo, req.query.ref, req.params['*']));
+  }, async (req, reply) => tree(reply, req.params.repo, req.query.ref, req.params['*']));
 }

@@ -1,23 +1,13 @@
-// Comparing two revisions and merging one into a branch.
+// Comparing two revisions and merging one into a branch: both computed in a worker thread (commands/off-loop.ts).
 import { FastifyInstance } from 'fastify';
 import { invalid } from '../../../errors.js';
-import { DEFAULT_COMPARE_LIMIT, MAX_COMPARE_LIMIT, compare } from '../../../commands/compare.js';
+import { repositoryReplaced } from '../../../commands/bundle-import.js';
+import { DEFAULT_COMPARE_LIMIT, MAX_COMPARE_LIMIT } from '../../../commands/compare.js';
 import { IdentityInput, toIdentity } from '../../../commands/identity.js';
-import { merge } from '../../../commands/merge.js';
+import { compareOffLoop, mergeOffLoop, sendJsonReply } from '../../../commands/off-loop.js';
 import { RouteContext, RepoParams, RepoWildcardParams } from '../context.js';
-import { commitJson } from '../present.js';
-import { commit, errors, identityInput, nullableSha, repoParams, repoWildcardParams, sha } from '../schemas.js';
-
-const fileChange = {
-  type: 'object',
-  properties: {
-    path: { type: 'string' },
-    status: { type: 'string', enum: ['added', 'modified', 'deleted', 'type_changed', 'renamed'] },
-    oldPath: { type: 'string', description: 'renamed: the path it had at the merge base' },
-    similarity: { type: 'integer', description: 'renamed: git\'s similarity index, in percent' },
-    oldMode: { type: 'string' }, newMode: { type: 'string' }, oldId: sha, newId: sha,
-  },
-} as const;
+import { compareReply } from '../reply-schemas.js';
+import { errors, identityInput, repoParams, repoWildcardParams, sha } from '../schemas.js';
 
 /** Used when a merge request names no author: merges made by the service itself. */
 const SERVICE_IDENTITY: IdentityInput = { name: 'govc', email: 'govc@localhost' };
@@ -41,23 +31,15 @@ export function historyRoutes(app: FastifyInstance, { store }: RouteContext): vo
           cursor: { type: 'string', description: 'the `next` of the previous page' },
         },
       },
-      response: {
-        200: {
-          type: 'object',
-          properties: {
-            base: sha, head: sha, mergeBase: nullableSha, status: { type: 'string' }, aheadBy: { type: 'integer' }, behindBy: { type: 'integer' },
-            commits: { type: 'array', items: commit }, next: { type: 'string' }, files: { type: 'array', items: fileChange }, patch: { type: 'string' },
-          },
-        },
-        ...errors,
-      },
+      // Serialized by the worker from this same schema (workers/reply-json.ts).
+      response: { 200: compareReply, ...errors },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     const spec = req.params['*'];
     const parts = spec.split('...');
     if (parts.length !== 2 || parts[0] === '' || parts[1] === '') throw invalid('invalid_compare', `expected base...head, got ${JSON.stringify(spec)}`);
-    const c = compare(store.get(req.params.repo), parts[0], parts[1], { limit: req.query.limit, cursor: req.query.cursor });
-    return { ...c, commits: c.commits.map((e) => commitJson(e.id, e.commit)) };
+    const c = await compareOffLoop(store.get(req.params.repo), parts[0], parts[1], { limit: req.query.limit, cursor: req.query.cursor });
+    return sendJsonReply(reply, c);
   });
 
   app.post<{ Params: RepoParams; Body: { base: string; head: string; message?: string; author?: IdentityInput; noFastForward?: boolean; allowUnrelatedHistories?: boolean } }>('/repos/:repo/merges', {
@@ -87,9 +69,12 @@ export function historyRoutes(app: FastifyInstance, { store }: RouteContext): vo
     const b = req.body;
     const now = new Date();
     const author = toIdentity(b.author ?? SERVICE_IDENTITY, 'author', now);
-    const r = merge(store.get(req.params.repo), {
+    const name = req.params.repo;
+    const r = await mergeOffLoop(store.get(name), {
       base: b.base, head: b.head, message: b.message, author, committer: author, noFastForward: b.noFastForward,
       allowUnrelatedHistories: b.allowUnrelatedHistories,
+    }, (repo) => {
+      if (store.get(name) !== repo) throw repositoryReplaced(name);
     });
     if (r.seq !== undefined) reply.header('x-govc-seq', String(r.seq));
     return reply.status(r.status === 'merged' ? 201 : 200).send(r);

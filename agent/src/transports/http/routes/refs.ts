@@ -1,24 +1,21 @@
 // Branches and tags. Names may contain "/", so the name is the rest of the URL path.
 import { FastifyInstance } from 'fastify';
 import { IdentityInput, toIdentity } from '../../../commands/identity.js';
-import { createBranch, createTag, deleteRef, getBranch, getTag, listBranches, listTags } from '../../../commands/refs.js';
+import { listRefsOffLoop, sendJsonReply } from '../../../commands/off-loop.js';
+import { createBranch, createTag, deleteRef, getBranch, getTag } from '../../../commands/refs.js';
 import { RouteContext, RepoParams, RepoWildcardParams } from '../context.js';
-import { identityJson } from '../present.js';
-import { errors, identityInput, nullableSha, repoParams, repoWildcardParams, sha } from '../schemas.js';
-
-const branch = { type: 'object', properties: { name: { type: 'string' }, sha } } as const;
-const tag = {
-  type: 'object',
-  properties: {
-    name: { type: 'string' }, sha, annotated: { type: 'boolean' }, commit: nullableSha, message: { type: 'string' },
-    tagger: { type: 'object', properties: { name: { type: 'string' }, email: { type: 'string' }, date: { type: 'string' } } },
-  },
-} as const;
+import { tagJson } from '../present.js';
+import { branch, branchList, tag, tagList } from '../reply-schemas.js';
+import { errors, identityInput, repoParams, repoWildcardParams } from '../schemas.js';
 
 export function refRoutes(app: FastifyInstance, { store }: RouteContext): void {
   app.get<{ Params: RepoParams }>('/repos/:repo/branches', {
-    schema: { summary: 'List branches', tags: ['refs'], params: repoParams, response: { 200: { type: 'object', properties: { branches: { type: 'array', items: branch } } }, ...errors } },
-  }, async (req) => ({ branches: listBranches(store.get(req.params.repo)) }));
+    // Long listings are built and serialized by a worker from this same schema (commands/off-loop.ts).
+    schema: { summary: 'List branches', tags: ['refs'], params: repoParams, response: { 200: branchList, ...errors } },
+  }, async (req, reply) => {
+    const listing = await listRefsOffLoop(store.get(req.params.repo), 'branch');
+    return 'value' in listing ? { branches: listing.value } : sendJsonReply(reply, listing);
+  });
 
   app.post<{ Params: RepoParams; Body: { name: string; from: string } }>('/repos/:repo/branches', {
     schema: {
@@ -47,11 +44,12 @@ export function refRoutes(app: FastifyInstance, { store }: RouteContext): void {
     return reply.status(204).header('x-govc-seq', String(seq)).send();
   });
 
-  const presentTag = (t: ReturnType<typeof getTag>) => ({ ...t, tagger: t.tagger ? identityJson(t.tagger) : undefined });
-
   app.get<{ Params: RepoParams }>('/repos/:repo/tags', {
-    schema: { summary: 'List tags', tags: ['refs'], params: repoParams, response: { 200: { type: 'object', properties: { tags: { type: 'array', items: tag } } }, ...errors } },
-  }, async (req) => ({ tags: listTags(store.get(req.params.repo)).map(presentTag) }));
+    schema: { summary: 'List tags', tags: ['refs'], params: repoParams, response: { 200: tagList, ...errors } },
+  }, async (req, reply) => {
+    const listing = await listRefsOffLoop(store.get(req.params.repo), 'tag');
+    return 'value' in listing ? { tags: listing.value.map(tagJson) } : sendJsonReply(reply, listing);
+  });
 
   app.post<{ Params: RepoParams; Body: { name: string; from: string; message?: string; tagger?: IdentityInput } }>('/repos/:repo/tags', {
     schema: {
@@ -72,12 +70,12 @@ export function refRoutes(app: FastifyInstance, { store }: RouteContext): void {
     const b = req.body;
     const annotation = b.message !== undefined && b.tagger ? { message: b.message, tagger: toIdentity(b.tagger, 'tagger') } : undefined;
     const t = createTag(store.get(req.params.repo), b.name, b.from, annotation);
-    return reply.status(201).header('x-govc-seq', String(t.seq)).send(presentTag(t));
+    return reply.status(201).header('x-govc-seq', String(t.seq)).send(tagJson(t));
   });
 
   app.get<{ Params: RepoWildcardParams }>('/repos/:repo/tags/*', {
     schema: { summary: 'Get a tag', tags: ['refs'], params: repoWildcardParams, response: { 200: tag, ...errors } },
-  }, async (req) => presentTag(getTag(store.get(req.params.repo), req.params['*'])));
+  }, async (req) => tagJson(getTag(store.get(req.params.repo), req.params['*'])));
 
   app.delete<{ Params: RepoWildcardParams }>('/repos/:repo/tags/*', {
     schema: { summary: 'Delete a tag', tags: ['refs'], params: repoWildcardParams, response: { 204: { type: 'null' }, ...errors } },
