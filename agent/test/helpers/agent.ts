@@ -31,7 +31,14 @@ export class Client {
       init.body = JSON.stringify(body);
       (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
     }
-    const res = await fetch(this.base + path, init);
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, init);
+    } catch (e) {
+      // undici says only "fetch failed"; what failed (reset, refused, closed) is in its cause
+      const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
+      throw new Error(`${method} ${path} failed${cause}`, { cause: e });
+    }
     const raw = Buffer.from(await res.arrayBuffer());
     const type = res.headers.get('content-type') ?? '';
     const parsed = type.includes('json') && raw.length > 0 ? JSON.parse(raw.toString('utf8')) : raw;
