@@ -3,7 +3,7 @@
 // quarantined alone — 503 repository_damaged, a gauge, a log line — while the agent starts and every other repository
 // serves; it is never cut to a shortened history.
 import test, { ExecutionContext } from 'ava';
-import { appendFileSync, closeSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileSource, journalEntries } from '../src/persistence/record-reader.js';
 import { AgentProcess, commitBody, spawnAgent, tempDir } from './helpers/agent.js';
@@ -185,6 +185,18 @@ test('a meta.json that does not parse quarantines its repository', async (t) => 
   const b = await spawnAgent({ GOVC_DATA_DIR: data });
   try {
     await expectQuarantinedAlone(t, b, heads, /meta\.json is unreadable/);
+  } finally {
+    await b.stop();
+  }
+});
+
+test('a repository folder whose files are not what they should be (journal.new a directory) quarantines it alone', async (t) => {
+  const data = tempDir();
+  const heads = await threeRepos(data);
+  mkdirSync(join(data, 'repos', 'beta', 'journal.new', 'x'), { recursive: true });
+  const b = await spawnAgent({ GOVC_DATA_DIR: data });
+  try {
+    await expectQuarantinedAlone(t, b, heads, /its folder could not be read: .*journal\.new/);
   } finally {
     await b.stop();
   }

@@ -24,12 +24,11 @@ export function loadRepository(dir: string, name: string, readBufferBytes?: numb
   const metaPath = join(dir, META);
   const journalPath = join(dir, JOURNAL);
   if (!existsSync(metaPath)) return { kind: 'unfinished' };
-  const fallback: RepoMeta = { name, description: '', defaultBranch: 'main', createdAt: '' };
   let meta: RepoMeta;
   try {
     meta = parseMeta(readFileSync(metaPath, 'utf8'), name);
   } catch (e) {
-    return damaged(fallback, `${META} is unreadable: ${(e as Error).message}`);
+    return unreadableRepository(name, `${META} is unreadable: ${(e as Error).message}`);
   }
   const repo = new Repository(meta);
   if (!existsSync(journalPath)) return { kind: 'ok', repo, changes: 0, journalExists: false, end: 0, size: 0 };
@@ -84,6 +83,11 @@ function syncFile(path: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** A repository folder that could not be read at all (e.g. its files are not what they should be): quarantined. */
+export function unreadableRepository(name: string, damage: string): LoadedRepository {
+  return damaged({ name, description: '', defaultBranch: 'main', createdAt: '' }, damage);
 }
 
 function damaged(meta: RepoMeta, damage: string): LoadedRepository {

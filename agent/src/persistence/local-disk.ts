@@ -24,7 +24,7 @@ import { RepositoryStore } from '../store/repository-store.js';
 import { encodeChangePieces } from './change-codec.js';
 import { GroupCommit, SyncFn, fdatasyncFn } from './group-commit.js';
 import { JournalFile } from './journal-file.js';
-import { JOURNAL, META, loadRepository } from './journal-load.js';
+import { JOURNAL, META, loadRepository, unreadableRepository, type LoadedRepository } from './journal-load.js';
 import { JournalStats } from './journal-stats.js';
 import { JournalWriter, QueuedRecord, WriteFn } from './journal-writer.js';
 import { RECORD_HEADER } from './record-reader.js';
@@ -101,10 +101,8 @@ export class LocalDiskPersistence {
         rmSync(dir, { recursive: true, force: true }); // a deletion that died before it finished
         continue;
       }
-      if (name.startsWith('.') || !statSync(dir).isDirectory()) continue;
-      this.removeLeftovers(dir, name);
-      // Synced as loaded (GOVC_FSYNC=batch): what loads is served as committed.
-      const loaded = loadRepository(dir, name, this.readBufferBytes, this.commits !== undefined);
+      if (name.startsWith('.') || !isDirectory(dir)) continue;
+      const loaded = this.loadOne(dir, name);
       if (loaded.kind === 'unfinished') {
         this.log.warn('removed a repository folder whose creation never finished', { repo: name });
         rmSync(dir, { recursive: true, force: true });
@@ -341,6 +339,17 @@ export class LocalDiskPersistence {
     return trash;
   }
 
+  /** One repository folder; whatever fails in it (even where git's own files should be) quarantines it, never the agent. */
+  private loadOne(dir: string, name: string): LoadedRepository {
+    try {
+      this.removeLeftovers(dir, name);
+      // Synced as loaded (GOVC_FSYNC=batch): what loads is served as committed.
+      return loadRepository(dir, name, this.readBufferBytes, this.commits !== undefined);
+    } catch (e) {
+      return unreadableRepository(name, `its folder could not be read: ${(e as Error).message}`);
+    }
+  }
+
   /** What an install or a metadata write that never finished left behind: never acknowledged, never loaded. */
   private removeLeftovers(dir: string, name: string): void {
     for (const f of readdirSync(dir)) {
@@ -373,4 +382,13 @@ function writeAtomicSync(path: string, content: string): void {
   fsyncSync(fd);
   closeSync(fd);
   renameSync(tmp, path);
+}
+
+/** A folder entry that is a directory (a dangling link or an entry gone meanwhile is not). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
