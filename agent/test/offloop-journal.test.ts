@@ -3,21 +3,13 @@
 // (157 MiB inflated, applied in chunks, each written and checksummed off the loop) is imported and a 90 MiB file is
 // committed at the same time, and while 300,000 small blobs — more than the old 200,000-object limit — are imported.
 // Both land in the journal and load back after a restart.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { AUTHOR, spawnAgent, tempDir, type AgentProcess } from './helpers/agent.js';
 import { EXPRESS_BUNDLE } from './helpers/corpus.js';
-import { probeWhile, type ProbeReport } from './helpers/loop-probe.js';
+import { assertLoopFree, probeWhile } from './helpers/loop-probe.js';
 import { smallBlobsBundle } from './helpers/small-blobs-repo.js';
 
-const BUDGET_MS = 100;
-
-function assertLoopFree(t: ExecutionContext, what: string, r: ProbeReport): void {
-  t.log(`${what}: ${r.probes} probes, slowest ${r.worstMs.join(', ')} ms; own share at most ${r.maxOwnMs} ms (idle control up to ${r.controlMaxMs} ms); main thread busy at most ${r.maxBusyMs} ms in one probe`);
-  t.true(r.probes > 10, `${what}: only ${r.probes} probes`);
-  t.true(r.maxOwnMs < BUDGET_MS, `${what}: a /healthz answer waited ${r.maxOwnMs} ms on the agent (slowest ${r.maxMs} ms, control ${r.controlMaxMs} ms)`);
-  t.true(r.maxBusyMs < BUDGET_MS, `${what}: the event loop was busy ${r.maxBusyMs} ms during one probe`);
-}
 
 /** A journaling child agent with its data on the disk, and an idle memory-only one beside it as the control. */
 async function withJournal(env: Record<string, string>, fn: (a: AgentProcess, probe: { pid?: number; controlRoot: string }, data: string) => Promise<void>): Promise<void> {

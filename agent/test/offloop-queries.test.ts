@@ -4,27 +4,19 @@
 // hostile case: git's result, within a stated bound); while a primary streams express to new replicas (a large change
 // and a snapshot). A worker thread that dies mid-merge or mid-compare fails that request alone with 503 and changes
 // nothing; a branch that moves while its merge is computed is a 409 and the merge is not applied.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { startAgent, spawnAgent, AUTHOR, type AgentProcess } from './helpers/agent.js';
-import { probeWhile, type ProbeReport } from './helpers/loop-probe.js';
+import { assertLoopFree, probeWhile } from './helpers/loop-probe.js';
 import { renameStorm } from './helpers/rename-storm.js';
 import { assignAll, converged, startCluster, stopAll } from './helpers/replication-cluster.js';
 import { workerPool } from '../src/workers/pool.js';
 import { Role, WriteConcern } from '../../proto/gen/govc/v1/admin.js';
 import { EXPRESS_BUNDLE } from './helpers/corpus.js';
 
-const BUDGET_MS = 100;
 /** The hostile merge must be done within this (2 × 2000² similarity estimates take ~10 s on this project's 2 cores). */
 const HOSTILE_MERGE_BOUND_MS = 120_000;
-
-function assertLoopFree(t: ExecutionContext, what: string, r: ProbeReport): void {
-  t.log(`${what}: ${r.probes} probes, slowest ${r.worstMs.join(', ')} ms; own share at most ${r.maxOwnMs} ms (idle control up to ${r.controlMaxMs} ms); main thread busy at most ${r.maxBusyMs} ms in one probe`);
-  t.true(r.probes > 10, `${what}: only ${r.probes} probes`);
-  t.true(r.maxOwnMs < BUDGET_MS, `${what}: a /healthz answer waited ${r.maxOwnMs} ms on the agent (slowest ${r.maxMs} ms, control ${r.controlMaxMs} ms)`);
-  t.true(r.maxBusyMs < BUDGET_MS, `${what}: the event loop was busy ${r.maxBusyMs} ms during one probe`);
-}
 
 /** A memory-only child agent, and an idle one beside it as the control. */
 async function withChild(fn: (a: AgentProcess, probe: { pid?: number; controlRoot: string }) => Promise<void>): Promise<void> {

@@ -278,7 +278,15 @@ test.serial('autoscaling: copies per agent past the target grow 3 agents to 5 wi
     const counts = [...c.values()];
     const mean = copies / 5;
     return c.size === 5 && Math.max(...counts) <= Math.ceil(1.25 * mean) + 1 ? c : false;
-  }, { timeoutMs: 180_000, intervalMs: 2000 });
+  }, { timeoutMs: 180_000, intervalMs: 2000 }).catch(async (err: unknown) => {
+    // what the placement came to: copies and primaries per agent, and the repositories not Ready
+    const repos = await listRepositories(kc, ns);
+    const primaries = new Map<string, number>();
+    for (const x of repos) if (x.status?.primary) primaries.set(x.status.primary, (primaries.get(x.status.primary) ?? 0) + 1);
+    t.log(`copies ${JSON.stringify([...(await copiesPerAgent())])}; primaries ${JSON.stringify([...primaries])}`);
+    t.log(`not Ready: ${JSON.stringify(repos.filter((x) => x.status?.phase !== 'Ready').map((x) => [x.metadata.name, x.status?.phase, x.status?.conditions]))}`);
+    throw err;
+  });
   t.log(`copies per agent after scale-out: ${JSON.stringify([...spread])}`);
   // Idle against a much higher target: below half of it for the whole 5 s window → back to minAgents, by draining.
   r = await patch({ targets: { repositoriesPerAgent: 100_000 } });

@@ -3,6 +3,7 @@
 // (probe-process.ts), so the test's work cannot delay it. With the agent's pid it also reads, per probe, the CPU time
 // its main thread used and the agent's RSS; with an idle control agent probed at the same time it tells the agent's own
 // delays from the machine's (other processes, the VM).
+import type { ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
@@ -75,4 +76,20 @@ export async function probeWhile<T>(
     },
     result,
   };
+}
+
+/** The bound on how long /healthz may wait on the agent, and how long its main thread may be busy within one probe. */
+export const LOOP_BUDGET_MS = 100;
+
+/**
+ * No /healthz answer waited 100 ms on the agent: each answer's time less the slowest answer an idle control agent on
+ * the same machine gave meanwhile (what other processes and the VM cost any process, not the agent's doing) stays under
+ * 100 ms, and the main thread never spent 100 ms of CPU within one probe. On a calm machine the control answers in a
+ * few ms, so this is the plain wall-clock bound.
+ */
+export function assertLoopFree(t: ExecutionContext, what: string, r: ProbeReport): void {
+  t.log(`${what}: ${r.probes} probes, slowest ${r.worstMs.join(', ')} ms; own share at most ${r.maxOwnMs} ms (idle control up to ${r.controlMaxMs} ms); main thread busy at most ${r.maxBusyMs} ms in one probe`);
+  t.true(r.probes > 10, `${what}: only ${r.probes} probes`);
+  t.true(r.maxOwnMs < LOOP_BUDGET_MS, `${what}: a /healthz answer waited ${r.maxOwnMs} ms on the agent (slowest ${r.maxMs} ms, control ${r.controlMaxMs} ms)`);
+  t.true(r.maxBusyMs < LOOP_BUDGET_MS, `${what}: the event loop was busy ${r.maxBusyMs} ms during one probe`);
 }
