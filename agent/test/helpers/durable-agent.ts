@@ -1,12 +1,12 @@
 // Test harness: an in-process agent backed by the local-disk tier, with the sync function injectable (to hold syncs back
 // or make them fail) and the persistence's log captured. The production wiring otherwise (main.ts does the same).
-import { readlinkSync } from 'node:fs';
 import { LocalDiskPersistence, PersistenceOptions } from '../../src/persistence/local-disk.js';
 import { SyncFn, fdatasyncFn } from '../../src/persistence/group-commit.js';
 import { createLogger } from '../../src/logger.js';
 import { RepositoryStore } from '../../src/store/repository-store.js';
 import { createHttpServer } from '../../src/transports/http/server.js';
 import { Client } from './agent.js';
+import { ControlledFileOp, errnoError } from './controlled-file-op.js';
 
 export interface LogLine {
   level: 'warn' | 'error';
@@ -52,43 +52,9 @@ export async function startDurableAgent(dataDir: string, opts: PersistenceOption
  * A sync function that can be held back (every sync waits until released) or made to fail for the files `failOn`
  * matches, counting the syncs it was asked for; otherwise the real fdatasync.
  */
-export class ControlledSync {
-  calls = 0;
-  /** Most syncs in flight at once. */
-  maxConcurrent = 0;
-  private runningNow = 0;
-  /** Paths synced, in order. */
-  paths: string[] = [];
-  failOn: ((path: string) => boolean) | undefined;
-  private gate: Promise<void> | undefined;
-  private open: (() => void) | undefined;
-
-  readonly fn: SyncFn = async (fd) => {
-    this.calls++;
-    const path = readlinkSync(`/proc/self/fd/${fd}`);
-    this.paths.push(path);
-    this.maxConcurrent = Math.max(this.maxConcurrent, ++this.runningNow);
-    try {
-      if (this.gate) await this.gate;
-      if (this.failOn?.(path)) throw Object.assign(new Error(`EIO: i/o error, fdatasync (${path})`), { code: 'EIO' });
-      await fdatasyncFn(fd);
-    } finally {
-      this.runningNow--;
-    }
-  };
-
-  running(): number {
-    return this.runningNow;
-  }
-
-  hold(): void {
-    this.gate = new Promise((res) => (this.open = res));
-  }
-
-  release(): void {
-    this.open?.();
-    this.gate = undefined;
-  }
+export class ControlledSync extends ControlledFileOp {
+  readonly fn: SyncFn = (fd) =>
+    this.around(fd, (path) => errnoError('EIO', `EIO: i/o error, fdatasync (${path})`), () => fdatasyncFn(fd));
 }
 
 /** A sample's value in a Prometheus text exposition (NaN when absent). */
