@@ -2,7 +2,7 @@
 // load generator in this process does not share their event loop.
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../agent/test/helpers/free-port.js';
 import { resolve } from 'node:path';
 
 export interface Server {
@@ -18,15 +18,7 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100 on Linux)
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (a && typeof a !== 'string' ? res(a.port) : rej(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 async function waitFor(url: string, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 20000;

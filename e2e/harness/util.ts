@@ -1,22 +1,11 @@
 // Small helpers shared by the harness: free ports, polling, sleeping.
-import { createServer } from 'node:net';
+import { freePort } from '../../agent/test/helpers/free-port.js';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export { delay };
 
-/** Ask the kernel for a free TCP port on host (like envtest does). */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on host, below the kernel's ephemeral range (see free-port.ts). */
+export { freePort };
 
 /**
  * Poll fn until it returns a value other than undefined/false, or throw after

@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/limits.js';
 import { createLogger } from '../../src/logger.js';
 import { RepositoryStore } from '../../src/store/repository-store.js';
@@ -68,15 +68,7 @@ export async function startAgent(opts: { bodyLimit?: number; limits?: Partial<Li
   return { client: new Client(`http://127.0.0.1:${addr.port}/api/v1`), store, close: () => app.close() };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => (a && typeof a !== 'string' ? res(a.port) : rej(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 export const AGENT_ENTRY = resolve(process.cwd(), 'dist/agent/src/main.js');
 
