@@ -30,7 +30,7 @@ let options: WorkerPoolOptions = { threads: Math.max(2, Math.min(4, availablePar
 export type PoolKind = 'tasks' | 'streams' | 'queries';
 const pools = new Map<PoolKind, Piscina>();
 const KIND_OF: Record<TaskName, PoolKind> = {
-  importBundle: 'tasks', parseJsonBody: 'tasks', exportBundle: 'streams', replicationSnapshot: 'streams',
+  importBundle: 'tasks', parseJsonBody: 'tasks', replicaChange: 'tasks', exportBundle: 'streams', replicationSnapshot: 'streams',
   compare: 'queries', history: 'queries', listTree: 'queries', listRefs: 'queries', merge: 'queries',
 };
 /** Queued tasks per thread before 503 workers_busy: a query's input is a few ids, an import's a whole body. */
