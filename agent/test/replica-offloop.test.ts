@@ -78,8 +78,8 @@ function replica() {
         if (last) break;
       }
     },
-    snapshot: (from: Repository) => {
-      for (const f of snapshotFrames(from, 1)) deliver({ body: { $case: 'snapshot', value: f } });
+    snapshot: (from: Repository, format: 'record' | 'pack' = 'record') => {
+      for (const f of snapshotFrames(from, 1, format)) deliver({ body: { $case: 'snapshot', value: f } });
     },
   };
 }
@@ -172,6 +172,15 @@ test.serial('a snapshot of several frames is installed whole (objects, refs, seq
   t.is(repoChecksum(r.repo()), repoChecksum(clean));
   await until('ack', () => r.state.acks.length === 1);
   t.deepEqual(r.state.acks, [1]);
+
+  // From an agent that sends packs: the same repository.
+  const r3 = replica();
+  await until('hello', () => r3.state.streams === 1);
+  r3.snapshot(clean, 'pack');
+  await until('install', () => r3.state.installed === 1 || r3.state.closed > 0);
+  t.is(r3.state.closed, 0, r3.state.warnings.join('\n'));
+  t.is(r3.repo().seq, 1);
+  t.is(repoChecksum(r3.repo()), repoChecksum(clean));
 
   const hostile = new Repository(meta());
   hostile.replay(bigChange(1, 3, { hostile: true })); // bypasses every check, as a corrupt or hostile primary could

@@ -55,7 +55,8 @@ export interface PrepareOptions {
  * false on the way: the objects adopted so far stay in the store, unreferenced.
  */
 export async function prepareOffLoop(parts: SharedParts, opts: PrepareOptions): Promise<PreparedChange | undefined> {
-  const input: ReplicaChangeTaskInput = { parts: parts.parts, format: opts.format ?? 'record', journal: opts.journal };
+  // The task holds the parts until a thread takes it; after that only the worker does.
+  const input: ReplicaChangeTaskInput = { parts: parts.parts.splice(0), format: opts.format ?? 'record', journal: opts.journal };
   if (opts.packChange) input.packChange = opts.packChange;
   if (opts.base) input.snapshot = opts.base;
   const out = await runInWorker<ReplicaChangeTaskOutput>('replicaChange', input);

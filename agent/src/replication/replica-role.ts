@@ -215,8 +215,10 @@ export class ReplicaRole {
 
   private snapshotInstalled(link: PrimaryLink, seq: number): void {
     this.forceSnapshot = false;
-    this.descends = true;
     this.host.log.info('installed snapshot from primary', { repo: this.assignment.repo, seq });
+    // Installed after its stream ended (off the loop): the next stream's Hello tells where the copy stands.
+    if (link !== this.link) return;
+    this.descends = true;
     this.acknowledge(link);
   }
 
@@ -252,6 +254,8 @@ export class ReplicaRole {
       });
       if (!prepared || !current()) return;
       applyPrepared(repo, prepared);
+      // The change is the primary's, whether or not its stream is still open; only an open one hears of it.
+      if (link !== this.link) return;
       this.descends = true;
       this.acknowledge(link);
     });
