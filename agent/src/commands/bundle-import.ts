@@ -93,10 +93,11 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(() => setImme
 let lastTurn: Promise<void> = Promise.resolve();
 
 /**
- * Resolves when this import may apply its next chunk: in order across every import running, with the loop's I/O phase
+ * Resolves when this import may apply its next chunk (or a replica adopt its next part of a large change): in order
+ * across every import running, with the loop's I/O phase
  * between two chunks, so concurrent imports never apply several chunks in one turn.
  */
-function chunkTurn(): Promise<void> {
+export function chunkTurn(): Promise<void> {
   const mine = lastTurn.then(nextTurn);
   lastTurn = mine;
   return mine;

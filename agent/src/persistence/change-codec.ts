@@ -86,6 +86,30 @@ export function encodeChangePieces(change: Change, reserve = 0, gatherMin = GATH
   return { pieces, length };
 }
 
+/** Journal records encoded ahead by a worker (a replica's large change), by change: see withJournalRecord. */
+const encodedAhead = new WeakMap<Change, Buffer>();
+
+/**
+ * Applies `change` with `record` — encodeChange(change, the journal's record header), made by a worker — as its journal
+ * record, so the journal does not encode it again on the event loop; the record is let go of once `apply` returns.
+ */
+export function withJournalRecord<T>(change: Change, record: Buffer | undefined, apply: () => T): T {
+  if (record === undefined) return apply();
+  encodedAhead.set(change, record);
+  try {
+    return apply();
+  } finally {
+    encodedAhead.delete(change);
+  }
+}
+
+/** The record a worker encoded for `change` (withJournalRecord), if any; taken once. */
+export function takeJournalRecord(change: Change): Buffer | undefined {
+  const record = encodedAhead.get(change);
+  encodedAhead.delete(change);
+  return record;
+}
+
 /**
  * Encodes `change` after `reserve` free bytes at the front, so the journal can put its record header there without
  * copying the payload again.

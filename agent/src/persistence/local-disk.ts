@@ -21,7 +21,7 @@ import { LRUCache } from 'lru-cache';
 import { GovcError } from '../errors.js';
 import { Change, Repository, damagedError } from '../store/repository.js';
 import { RepositoryStore } from '../store/repository-store.js';
-import { encodeChangePieces } from './change-codec.js';
+import { encodeChangePieces, takeJournalRecord } from './change-codec.js';
 import { GroupCommit, SyncFn, fdatasyncFn } from './group-commit.js';
 import { JournalFile } from './journal-file.js';
 import { JOURNAL, META, loadRepository, unreadableRepository, type LoadedRepository } from './journal-load.js';
@@ -227,7 +227,8 @@ export class LocalDiskPersistence {
     const jf = this.journals.get(repo.name);
     if (!jf || jf.repo !== repo) throw new Error(`repository ${repo.name} has no journal`);
     if (jf.failed) throw damagedError(repo.name, repo.damage ?? 'journal write failed');
-    const { pieces, length } = encodeChangePieces(change, RECORD_HEADER);
+    const ahead = takeJournalRecord(change);
+    const { pieces, length } = ahead ? { pieces: [ahead], length: ahead.length } : encodeChangePieces(change, RECORD_HEADER);
     const record: QueuedRecord = { seq: change.seq, pieces, length };
     // Metadata as of this change: the newest before it, with its own fields.
     if (change.meta) record.meta = JSON.stringify({ ...repo.newest.meta, ...change.meta });

@@ -3,6 +3,7 @@
 // questions (serve here or forward, wait for a write concern, wait for a sequence number). Repositories this agent does
 // not hold are forwarded along the routes the operator publishes.
 import { GovcError, invalid } from '../errors.js';
+import { withJournalRecord } from '../persistence/change-codec.js';
 import { Change, Repository, damagedError } from '../store/repository.js';
 import { RepositoryStore } from '../store/repository-store.js';
 import { RepoState, Role as WireRole, WriteConcern as WireConcern } from '../../../proto/gen/govc/v1/admin.js';
@@ -212,7 +213,7 @@ export class ReplicationManager {
     } else if (a.role === 'replica' && !fenced) {
       e.replica = new ReplicaRole(a, {
         repo: () => this.opts.store.get(a.repo),
-        installSnapshot: (change, meta) => this.installSnapshot(e!, change, meta.createdAt),
+        installSnapshot: (change, meta, prepared) => this.installSnapshot(e!, change, meta.createdAt, prepared),
         newerEpoch: (epoch) => this.fence(a.repo, epoch),
         log: this.opts.log,
       }, this.opts.peers, this.opts.self);
@@ -273,18 +274,23 @@ export class ReplicationManager {
     if (r?.damage !== undefined) throw damagedError(repo, r.damage);
   }
 
-  private installSnapshot(e: Entry, change: Change, createdAt: string): void {
+  /** `prepared`: a repository already holding the snapshot's objects (a worker checked them), and its journal record. */
+  private installSnapshot(e: Entry, change: Change, createdAt: string, prepared?: { repo: Repository; journal?: Buffer }): void {
     const { store } = this.opts;
     const name = e.stored.assignment.repo;
     const old = store.has(name) ? store.get(name) : undefined;
     const meta = { name, description: change.meta?.description ?? '', defaultBranch: change.meta?.defaultBranch ?? 'main', createdAt: createdAt || old?.meta.createdAt || new Date().toISOString() };
     // Persistence gives it a fresh journal, renamed over the old one once the snapshot is durable.
-    const repo = new Repository(meta);
+    let repo: Repository;
+    if (prepared) {
+      repo = prepared.repo;
+      Object.assign(repo.meta, meta);
+    } else repo = new Repository(meta);
     store.replace(repo);
     e.window.clear();
     this.watch(e, repo);
     this.guard(e);
-    repo.applyRecorded(change);
+    withJournalRecord(change, prepared?.journal, () => repo.applyRecorded(change));
     this.metrics.snapshotsInstalled.inc();
   }
 

@@ -2,11 +2,14 @@
 // backoff), applies the primary's changes strictly in seq order through the journal, installs snapshots, and
 // acknowledges what it applied once it is on its own disk. Anything from another epoch is refused. A quarantined copy
 // (damaged files) subscribes asking for a snapshot and so re-seeds itself.
+// A change or snapshot of more than one frame is decoded and checked in a worker and its objects adopted in bounded
+// turns (replica-install.ts), then applied in one step; meanwhile the stream's later messages wait their turn, in order.
 import { decodeChange } from '../persistence/change-codec.js';
 import { Change } from '../store/repository.js';
 import { PrimaryMessage, SnapshotFrame } from '../../../proto/gen/govc/v1/replication.js';
 import { repoChecksum } from './checksum.js';
 import { PeerConnector, PrimaryLink } from './peer.js';
+import { applyPrepared, prepareOffLoop, SharedParts, type PreparedChange } from './replica-install.js';
 import { snapshotChange } from './snapshot.js';
 import { verifyChange } from './verify-change.js';
 import { Assignment } from './types.js';
@@ -16,7 +19,7 @@ export interface ReplicaHost {
   /** The live repository (a snapshot replaces it). */
   repo(): Repository;
   /** Replaces the repository with the snapshot's state (fresh journal). */
-  installSnapshot(change: Change, meta: { createdAt: string }): void;
+  installSnapshot(change: Change, meta: { createdAt: string }, prepared?: { repo: Repository; journal?: Buffer }): void;
   /** A peer told of a newer epoch than ours. */
   newerEpoch(epoch: number): void;
   log: { warn(msg: string, meta?: Record<string, unknown>): void; info(msg: string, meta?: Record<string, unknown>): void };
@@ -29,8 +32,14 @@ export class ReplicaRole {
   private stopped = false;
   private attempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  private pendingChange: Buffer[] = [];
-  private pendingSnapshot: SnapshotFrame[] = [];
+  /** A change of several frames, as they arrive. */
+  private changeParts: SharedParts | undefined;
+  /** A snapshot of several frames, as they arrive; `record` once a frame held change bytes (else a pack). */
+  private snapshotParts: SharedParts | undefined;
+  private snapshotIsRecord = false;
+  /** A large change or snapshot being installed off the loop; the stream's messages wait in `backlog` meanwhile. */
+  private installing: Promise<void> | undefined;
+  private backlog: PrimaryMessage[] = [];
   private helloSeq = -1;
   private forceSnapshot = false;
   /**
@@ -88,10 +97,17 @@ export class ReplicaRole {
     const repo = this.host.repo();
     // A quarantined copy re-seeds itself from the primary's snapshot. A healthy one subscribes once what it applied is
     // on its disk: the primary counts the position a Subscribe gives as acknowledged.
+    if (this.installing) {
+      // Subscribes from where the install leaves the copy.
+      void this.installing.then(() => this.connect());
+      return;
+    }
     if (repo.damage !== undefined) this.forceSnapshot = true;
     else if (repo.afterDurable(repo.seq, () => this.connect())) return;
-    this.pendingChange = [];
-    this.pendingSnapshot = [];
+    this.changeParts = undefined;
+    this.snapshotParts = undefined;
+    this.snapshotIsRecord = false;
+    this.backlog = [];
     this.helloSeq = -1;
     this.inSync = false;
     this.descends = false;
@@ -122,6 +138,15 @@ export class ReplicaRole {
 
   private onMessage(link: PrimaryLink, m: PrimaryMessage): void {
     if (link !== this.link || !m.body) return;
+    if (this.installing) {
+      this.backlog.push(m);
+      return;
+    }
+    this.handle(link, m);
+  }
+
+  private handle(link: PrimaryLink, m: PrimaryMessage): void {
+    if (!m.body) return;
     try {
       switch (m.body.$case) {
         case 'hello': {
@@ -145,35 +170,113 @@ export class ReplicaRole {
           const f = m.body.value;
           if (this.helloSeq < 0 || f.epoch > this.assignment.epoch) throw new Error(`unexpected change frame (epoch ${f.epoch})`);
           this.primarySeq = Math.max(this.primarySeq, f.headSeq, f.seq);
-          this.pendingChange.push(f.data);
+          if (f.last && this.changeParts === undefined) {
+            this.applyChange(link, decodeChange(f.data));
+            return;
+          }
+          (this.changeParts ??= new SharedParts()).push(f.data);
           if (!f.last) return;
-          const data = this.pendingChange.length === 1 ? this.pendingChange[0] : Buffer.concat(this.pendingChange);
-          this.pendingChange = [];
-          this.applyChange(link, decodeChange(data));
+          const parts = this.changeParts;
+          this.changeParts = undefined;
+          this.installLargeChange(link, parts, f.seq);
           return;
         }
         case 'snapshot': {
           const f = m.body.value;
           if (this.helloSeq < 0 || f.epoch !== this.assignment.epoch) throw new Error(`unexpected snapshot frame (epoch ${f.epoch})`);
           this.primarySeq = Math.max(this.primarySeq, f.seq);
-          this.pendingSnapshot.push(f);
+          if (f.last && this.snapshotParts === undefined) {
+            const snapshot = snapshotChange([f]);
+            verifyChange(snapshot, { readObject: () => undefined });
+            this.host.installSnapshot(snapshot, { createdAt: f.createdAt });
+            this.snapshotInstalled(link, f.seq);
+            return;
+          }
+          const parts = (this.snapshotParts ??= new SharedParts());
+          if (f.change.length > 0) this.snapshotIsRecord = true;
+          parts.push(f.change.length > 0 ? f.change : f.pack);
           if (!f.last) return;
-          const frames = this.pendingSnapshot;
-          this.pendingSnapshot = [];
-          const snapshot = snapshotChange(frames);
-          verifyChange(snapshot, { readObject: () => undefined });
-          this.host.installSnapshot(snapshot, { createdAt: f.createdAt });
-          this.forceSnapshot = false;
-          this.descends = true;
-          this.host.log.info('installed snapshot from primary', { repo: this.assignment.repo, seq: f.seq });
-          this.acknowledge(link);
+          const format = this.snapshotIsRecord ? 'record' : 'pack';
+          this.snapshotParts = undefined;
+          this.snapshotIsRecord = false;
+          this.installLargeSnapshot(link, parts, format, f);
           return;
         }
       }
     } catch (e) {
-      this.host.log.warn('replication stream refused', { repo: this.assignment.repo, err: (e as Error).message });
-      link.close();
+      this.refused(link, e);
     }
+  }
+
+  private refused(link: PrimaryLink, e: unknown): void {
+    this.host.log.warn('replication stream refused', { repo: this.assignment.repo, err: (e as Error).message });
+    link.close();
+  }
+
+  private snapshotInstalled(link: PrimaryLink, seq: number): void {
+    this.forceSnapshot = false;
+    this.host.log.info('installed snapshot from primary', { repo: this.assignment.repo, seq });
+    // Installed after its stream ended (off the loop): the next stream's Hello tells where the copy stands.
+    if (link !== this.link) return;
+    this.descends = true;
+    this.acknowledge(link);
+  }
+
+  /**
+   * Runs `work` (a large install) while the stream's later messages wait in the backlog; then handles them in order
+   * (one may start the next install). A refusal, or a worker that died, closes the stream: the next one re-syncs.
+   */
+  private offLoop(link: PrimaryLink, work: () => Promise<void>): void {
+    this.installing = work().catch((e: unknown) => this.refused(link, e)).finally(() => {
+      this.installing = undefined;
+      const waiting = this.backlog;
+      this.backlog = [];
+      for (let i = 0; i < waiting.length; i++) {
+        if (link !== this.link) return;
+        if (this.installing) {
+          this.backlog.push(...waiting.slice(i));
+          return;
+        }
+        this.handle(link, waiting[i]);
+      }
+    });
+  }
+
+  /** A change of several frames: checked in a worker, adopted in bounded turns, applied in one step at its seq. */
+  private installLargeChange(link: PrimaryLink, parts: SharedParts, seq: number): void {
+    const repo = this.host.repo();
+    if (seq <= repo.seq) return; // already have it (a range that overlaps a snapshot)
+    if (seq !== repo.seq + 1) throw new Error(`change ${seq} does not follow applied seq ${repo.seq}`);
+    const current = () => !this.stopped && this.host.repo() === repo && repo.seq + 1 === seq;
+    this.offLoop(link, async () => {
+      const prepared = await prepareOffLoop(parts, {
+        seq, base: repo.objects.snapshot(), journal: repo.tracksDurability, into: repo.objects, wanted: current,
+      });
+      if (!prepared || !current()) return;
+      applyPrepared(repo, prepared);
+      // The change is the primary's, whether or not its stream is still open; only an open one hears of it.
+      if (link !== this.link) return;
+      this.descends = true;
+      this.acknowledge(link);
+    });
+  }
+
+  /** A snapshot of several frames: checked in a worker, adopted into a repository of its own, then swapped in at once. */
+  private installLargeSnapshot(link: PrimaryLink, parts: SharedParts, format: 'record' | 'pack', last: SnapshotFrame): void {
+    const persisted = this.host.repo().tracksDurability;
+    this.offLoop(link, async () => {
+      const into = new Repository({ name: this.assignment.repo, description: '', defaultBranch: 'main', createdAt: '' });
+      const packChange = format === 'pack' ? {
+        seq: last.seq, epoch: last.lastEpoch, refs: last.refs.map((r) => ({ name: r.name, old: null, new: r.id })),
+        meta: { defaultBranch: last.defaultBranch, description: last.description },
+      } : undefined;
+      const prepared: PreparedChange | undefined = await prepareOffLoop(parts, {
+        seq: last.seq, format, packChange, journal: persisted, into: into.objects, wanted: () => !this.stopped,
+      });
+      if (!prepared || this.stopped) return;
+      this.host.installSnapshot(prepared.change, { createdAt: last.createdAt }, { repo: into, journal: prepared.journal });
+      this.snapshotInstalled(link, last.seq);
+    });
   }
 
   private applyChange(link: PrimaryLink, change: Change): void {

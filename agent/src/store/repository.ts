@@ -207,6 +207,11 @@ export class Repository implements RepoView {
     return this.durableNo ?? this.seqNo;
   }
 
+  /** Whether persistence tracks this repository's durability (its changes are journaled). */
+  get tracksDurability(): boolean {
+    return this.durableNo !== undefined;
+  }
+
   /** Why the repository is quarantined, undefined when healthy. */
   get damage(): string | undefined {
     return this.damageReason;

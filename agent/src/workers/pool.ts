@@ -32,7 +32,7 @@ const pools = new Map<PoolKind, Piscina>();
 /** Each pool's tasks not yet settled, so that tasks a dead pool would leave queued forever can be failed. */
 const unsettled = new Map<PoolKind, Set<AbortController>>();
 const KIND_OF: Record<TaskName, PoolKind> = {
-  importBundle: 'tasks', parseJsonBody: 'tasks', exportBundle: 'streams', replicationSnapshot: 'streams',
+  importBundle: 'tasks', parseJsonBody: 'tasks', replicaChange: 'tasks', exportBundle: 'streams', replicationSnapshot: 'streams',
   compare: 'queries', history: 'queries', listTree: 'queries', listRefs: 'queries', merge: 'queries',
 };
 /** Queued tasks per thread before 503 workers_busy: a query's input is a few ids, an import's a whole body. */

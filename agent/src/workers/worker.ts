@@ -9,6 +9,7 @@ import {
   type MergeTaskOutput, type RefsTaskInput, type TreeTaskInput,
 } from './query-tasks.js';
 import type { JsonReply } from './reply-json.js';
+import { replicaChangeTask, type ReplicaChangeTaskInput, type ReplicaChangeTaskOutput } from './replica-change-task.js';
 import { replicationSnapshotTask, type SnapshotTaskInput, type SnapshotTaskOutput } from './replication-snapshot-task.js';
 import { settle, settleMoving, type TaskResult } from './task-result.js';
 
@@ -61,4 +62,9 @@ export function merge(input: MergeTaskInput): Promise<TaskResult<MergeTaskOutput
 
 export function replicationSnapshot(input: SnapshotTaskInput): Promise<TaskResult<SnapshotTaskOutput>> {
   return settle(() => replicationSnapshotTask(input));
+}
+
+/** A replica's large change or snapshot: its journal record moves to the main thread without a copy. */
+export function replicaChange(input: ReplicaChangeTaskInput): Promise<TaskResult<ReplicaChangeTaskOutput>> {
+  return settleMoving(() => replicaChangeTask(input), (r) => (r.journal ? [r.journal.buffer as ArrayBuffer] : []));
 }
