@@ -1,6 +1,10 @@
 // One atomic commit of many file writes and deletes on a branch. Everything is computed first and then applied through
 // Repository.apply in the same synchronous step as the compare-and-swap on the branch, so a commit never half-happens.
 // A write sees the newest state (repo.newest): a commit on a branch whose last change is not yet durable builds on it.
+// Three steps, as for merges (merge.ts), so a large commit's middle one can run in a worker thread (commit-off-loop.ts):
+// commitHeadForWrite reads the branch (main thread), computeCommit works from objects alone (every check on the input,
+// the new blobs, trees and commit, git's fsck rules on them), applyCommit moves the branch by compare-and-swap against
+// the head the commit was computed from (409 ref_conflict when it moved meanwhile).
 import { conflict, invalid, notFound } from '../errors.js';
 import { fsckLinks, fsckObject } from '../git/fsck/index.js';
 import { FileMode, Identity, MODE_TREE, ObjectId, decodeTree, encodeCommit, hashObject } from '../git/objects.js';
@@ -11,6 +15,7 @@ import { findTreeEntry } from '../git/tree-path.js';
 import { Repository, StoredObject } from '../store/repository.js';
 import { withFsck } from './fsck-failure.js';
 import { normaliseMessage } from './identity.js';
+import type { ObjectSource } from './object-view.js';
 import { commitTree } from './resolve.js';
 
 export interface FileWrite {
@@ -40,17 +45,33 @@ export interface CommitResult {
   seq: number;
 }
 
+/** A computed commit, before anything is applied: `objects` are the new ones (already checked). */
+export interface CommitOutcome {
+  sha: ObjectId;
+  tree: ObjectId;
+  parents: ObjectId[];
+  objects: StoredObject[];
+}
+
 type Op = { kind: 'write'; file: FileWrite } | { kind: 'delete'; path: string };
 
-export function createCommit(repo: Repository, input: CommitInput): CommitResult {
+/** Main thread: the branch's head as a writer sees it (newest state), the value the commit is computed from. */
+export function commitHeadForWrite(repo: Repository, branch: string): ObjectId | null {
+  // A name that is no valid branch finds nothing here; computeCommit refuses it first.
+  return repo.newest.getRef(`refs/heads/${branch}`) ?? null;
+}
+
+/**
+ * The commit from objects alone, given the branch's head `current` (null: no such branch): can run on any thread,
+ * changes nothing. Every refusal comes from here, in the same order on either thread.
+ */
+export function computeCommit(objects: ObjectSource, input: CommitInput, current: ObjectId | null): CommitOutcome {
   const branchProblem = shortRefProblem(input.branch, 'refs/heads/');
   if (branchProblem) throw invalid('invalid_ref_name', `branch ${JSON.stringify(input.branch)} ${branchProblem}`);
   if (input.files.length === 0 && input.deletes.length === 0) throw invalid('empty_commit', 'files and deletes are both empty');
   const message = normaliseMessage(input.message);
   const ops = collectOps(input);
 
-  const ref = `refs/heads/${input.branch}`;
-  const current = repo.newest.getRef(ref) ?? null;
   if (current === null && input.createBranch === false) {
     throw notFound('branch_not_found', `branch ${JSON.stringify(input.branch)} does not exist (createBranch is false)`);
   }
@@ -59,22 +80,33 @@ export function createCommit(repo: Repository, input: CommitInput): CommitResult
       current,
     });
   }
-  const parentTree = current ? commitTree(repo.newest, current) : undefined;
+  const parentTree = current ? commitTree({ objects }, current) : undefined;
   const pending = new Map<ObjectId, StoredObject>();
-  const tree = buildTree(repo, pending, parentTree, ops, '') ?? storeObject(pending, 'tree', Buffer.alloc(0));
+  const tree = buildTree(objects, pending, parentTree, ops, '') ?? storeObject(pending, 'tree', Buffer.alloc(0));
   const parents = current ? [current] : [];
   const sha = storeObject(pending, 'commit', encodeCommit({
     tree, parents, author: input.author, committer: input.committer, extraHeaders: [], message,
   }));
-  const objects = [...pending.values()].filter((o) => !repo.objects.has(o.id));
+  const created = [...pending.values()].filter((o) => !objects.has(o.id));
   // git's fsck rules on what this commit adds: a .gitmodules written as a symlink or with hostile content, an identity
   // git refuses (422 fsck_failed). Names were checked per path already (pathProblem); the branch gets this commit.
   withFsck(() => {
-    for (const o of objects) fsckObject(o.id, o.type, o.data);
-    fsckLinks(objects, repo.objects);
+    for (const o of created) fsckObject(o.id, o.type, o.data);
+    fsckLinks(created, objects);
   });
-  const change = repo.apply(objects, [{ name: ref, old: current, new: sha }]);
-  return { sha, tree, parents, branch: input.branch, seq: change.seq };
+  return { sha, tree, parents, objects: created };
+}
+
+/** Main thread: applies a computed commit; 409 ref_conflict when the branch is no longer at `current`. */
+export function applyCommit(repo: Repository, branch: string, current: ObjectId | null, o: CommitOutcome): CommitResult {
+  const change = repo.apply(o.objects, [{ name: `refs/heads/${branch}`, old: current, new: o.sha }]);
+  return { sha: o.sha, tree: o.tree, parents: o.parents, branch, seq: change.seq };
+}
+
+/** The whole commit on this thread (the REST route computes large ones in a worker: commit-off-loop.ts). */
+export function createCommit(repo: Repository, input: CommitInput): CommitResult {
+  const current = commitHeadForWrite(repo, input.branch);
+  return applyCommit(repo, input.branch, current, computeCommit(repo.objects, input, current));
 }
 
 function collectOps(input: CommitInput): Map<string, Op> {
@@ -109,10 +141,10 @@ const SCAN_LIMIT = 8;
 
 /** Applies `ops` (paths relative to this tree) to `treeId`; returns the new tree id, or undefined when it ends up empty. */
 function buildTree(
-  repo: Repository, pending: Map<ObjectId, StoredObject>, treeId: ObjectId | undefined, ops: Map<string, Op>, prefix: string,
+  objects: ObjectSource, pending: Map<ObjectId, StoredObject>, treeId: ObjectId | undefined, ops: Map<string, Op>, prefix: string,
 ): ObjectId | undefined {
   // A tree entry that points at something else than a tree is 422 (not_a_tree), never an empty directory.
-  const data = treeId ? readTyped(repo.objects, treeId, 'tree').data : Buffer.alloc(0);
+  const data = treeId ? readTyped(objects, treeId, 'tree').data : Buffer.alloc(0);
   const direct: Op[] = [];
   const nested = new Map<string, Map<string, Op>>();
   for (const [path, op] of ops) {
@@ -157,7 +189,7 @@ function buildTree(
       if (writes) throw invalid('path_conflict', `cannot write under ${prefix}${name}: it is a file (delete it in the same commit to replace it)`);
       throw invalid('path_not_found', `cannot delete under ${prefix}${name}: it is a file`);
     }
-    const subtree = buildTree(repo, pending, existing?.id, sub, `${prefix}${name}/`);
+    const subtree = buildTree(objects, pending, existing?.id, sub, `${prefix}${name}/`);
     if (subtree !== undefined) edits.set(name, { mode: MODE_TREE, id: subtree });
     else if (existing) edits.set(name, null);
   }

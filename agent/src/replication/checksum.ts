@@ -4,14 +4,19 @@
 // copy holds there, on a primary and a replica alike — not the committed state reads see: the two copies are compared
 // at the same applied seq, and the store's id fold covers every object applied.
 import { createHash } from 'node:crypto';
-import { Repository } from '../store/repository.js';
+import type { Repository } from '../store/repository.js';
 
-export function repoChecksum(repo: Repository): string {
-  const h = createHash('sha256');
-  const newest = repo.newest;
-  for (const [name, id] of newest.listRefs('')) h.update(`${name} ${id}\n`);
+/** `refs`: every ref of the newest state, sorted (as listRefs('') gives them). */
+export function repoChecksum(repo: Repository, refs: Iterable<readonly [string, string]> = repo.newest.listRefs('')): string {
   // The store keeps the XOR as objects arrive: walking a million ids here held the event loop for a second.
-  h.update(`objects ${repo.objects.size} `).update(repo.objects.idFold);
-  h.update(`default ${newest.meta.defaultBranch}\n`);
+  return checksumOf(refs, repo.objects.size, repo.objects.idFold, repo.newest.meta.defaultBranch);
+}
+
+/** The checksum from its parts: pure, so a worker computes it too (RepoState of many refs, workers/repo-state-task.ts). */
+export function checksumOf(refs: Iterable<readonly [string, string]>, objectCount: number, idFold: Uint8Array, defaultBranch: string): string {
+  const h = createHash('sha256');
+  for (const [name, id] of refs) h.update(`${name} ${id}\n`);
+  h.update(`objects ${objectCount} `).update(idFold);
+  h.update(`default ${defaultBranch}\n`);
   return h.digest('hex');
 }

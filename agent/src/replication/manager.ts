@@ -410,6 +410,18 @@ export class ReplicationManager {
   }
 
   state(repo: string): RepoState {
+    const { state, held } = this.stateWithoutRefs(repo);
+    if (!held) return state;
+    // The copy as replication sees it, at its applied seq (pending changes included), like the checksum: listed once.
+    const refs = held.newest.listRefs('');
+    return { ...state, refs: refs.map(([name, id]) => ({ name, id })), checksum: repoChecksum(held, refs) };
+  }
+
+  /**
+   * A repository's state with `refs` and `checksum` left empty, and the copy they describe (none when damaged or not
+   * held): for a caller that fills them itself, e.g. in a worker when there are many (transports/grpc/repo-state.ts).
+   */
+  stateWithoutRefs(repo: string): { state: RepoState; held?: Repository } {
     const e = this.entries.get(repo);
     const r = this.opts.store.has(repo) ? this.opts.store.get(repo) : undefined;
     if (!e && !r) throw new GovcError('not_found', 'repo_not_found', `repository ${JSON.stringify(repo)} is not on this agent`);
@@ -417,15 +429,14 @@ export class ReplicationManager {
     // A quarantined copy counts as holding nothing: never chosen for failover, never in sync.
     const damage = r?.damage;
     const held = damage === undefined ? r : undefined;
-    return {
+    const state: RepoState = {
       repo,
       role: !a ? WireRole.ROLE_UNSPECIFIED : a.role === 'primary' ? WireRole.ROLE_PRIMARY : WireRole.ROLE_REPLICA,
       epoch: a ? Math.max(a.epoch, e!.stored.fencedAt ?? 0) : 0,
       appliedSeq: held?.seq ?? 0,
       lastEpoch: held?.lastEpoch ?? 0,
-      // The copy as replication sees it, at its applied seq (pending changes included), like the checksum.
-      refs: held ? held.newest.listRefs('').map(([name, id]) => ({ name, id })) : [],
-      checksum: held ? repoChecksum(held) : '',
+      refs: [],
+      checksum: '',
       primaryAddr: a?.primaryAddr ?? '',
       writeConcern: !a ? WireConcern.WRITE_CONCERN_UNSPECIFIED : a.writeConcern === 'async' ? WireConcern.WRITE_CONCERN_ASYNC : a.writeConcern === 'quorum' ? WireConcern.WRITE_CONCERN_QUORUM : WireConcern.WRITE_CONCERN_ALL,
       members: e?.primary?.members() ?? [],
@@ -436,5 +447,6 @@ export class ReplicationManager {
       damaged: damage !== undefined,
       damage: damage ?? '',
     };
+    return { state, held };
   }
 }

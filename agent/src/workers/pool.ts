@@ -1,5 +1,5 @@
 // The worker threads that take heavy requests off the event loop (bundle import and export, large JSON bodies, compare,
-// history, large listings, merges, replication snapshots), so that /healthz, the replication streams and every other
+// history, large listings, merges, large commits, Admin RepoStates of many refs, replication snapshots), so that /healthz, the replication streams and every other
 // request keep being answered while they run. One pool per
 // process, started on first use. A task's own refusals come back as values (task-result.ts) and become GovcErrors here;
 // a worker that dies mid-task (killed, out of memory) fails that request alone with 503 and the pool starts a new one.
@@ -33,7 +33,7 @@ const pools = new Map<PoolKind, Piscina>();
 const unsettled = new Map<PoolKind, Set<AbortController>>();
 const KIND_OF: Record<TaskName, PoolKind> = {
   importBundle: 'tasks', parseJsonBody: 'tasks', replicaChange: 'tasks', exportBundle: 'streams', replicationSnapshot: 'streams',
-  compare: 'queries', history: 'queries', listTree: 'queries', listRefs: 'queries', merge: 'queries',
+  compare: 'queries', history: 'queries', listTree: 'queries', listRefs: 'queries', merge: 'queries', commit: 'queries', repoState: 'queries',
 };
 /** Queued tasks per thread before 503 workers_busy: a query's input is a few ids, an import's a whole body. */
 const QUEUE_PER_THREAD: Record<PoolKind, number> = { tasks: 16, streams: 16, queries: 64 };

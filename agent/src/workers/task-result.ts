@@ -4,7 +4,7 @@ import { Piscina } from 'piscina';
 import { GovcError, type ErrorKind } from '../errors.js';
 
 export type TaskName = 'importBundle' | 'exportBundle' | 'parseJsonBody' | 'compare' | 'history' | 'listTree' | 'listRefs' | 'merge'
-  | 'replicationSnapshot' | 'replicaChange';
+  | 'replicationSnapshot' | 'replicaChange' | 'commit' | 'repoState';
 
 export interface TaskFailure {
   kind: ErrorKind;

@@ -1,6 +1,7 @@
 // The worker threads' entry (pool.ts): one export per task name, each wrapped so a refusal or a bug comes back as a
 // value (task-result.ts) and the thread lives on for the next task.
 import { setPriority } from 'node:os';
+import { commitTask, type CommitTaskInput, type CommitTaskOutput } from './commit-task.js';
 import { exportTask, type ExportTaskInput, type ExportTaskOutput } from './export-task.js';
 import { importTask, type ImportTaskInput, type ImportTaskOutput } from './import-task.js';
 import { jsonBodyTask, type JsonBodyTaskInput, type JsonBodyTaskOutput } from './json-body-task.js';
@@ -10,6 +11,7 @@ import {
 } from './query-tasks.js';
 import type { JsonReply } from './reply-json.js';
 import { replicaChangeTask, type ReplicaChangeTaskInput, type ReplicaChangeTaskOutput } from './replica-change-task.js';
+import { repoStateTask, type EncodedMessage, type RepoStateTaskInput } from './repo-state-task.js';
 import { replicationSnapshotTask, type SnapshotTaskInput, type SnapshotTaskOutput } from './replication-snapshot-task.js';
 import { settle, settleMoving, type TaskResult } from './task-result.js';
 
@@ -58,6 +60,14 @@ export function listRefs(input: RefsTaskInput): Promise<TaskResult<JsonReply>> {
 
 export function merge(input: MergeTaskInput): Promise<TaskResult<MergeTaskOutput>> {
   return settle(() => mergeTask(input));
+}
+
+export function commit(input: CommitTaskInput): Promise<TaskResult<CommitTaskOutput>> {
+  return settle(() => commitTask(input));
+}
+
+export function repoState(input: RepoStateTaskInput): Promise<TaskResult<EncodedMessage>> {
+  return settleMoving(() => repoStateTask(input), (r) => [r.bytes.buffer as ArrayBuffer]);
 }
 
 export function replicationSnapshot(input: SnapshotTaskInput): Promise<TaskResult<SnapshotTaskOutput>> {

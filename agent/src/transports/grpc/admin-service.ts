@@ -6,11 +6,13 @@ import { parseAddr } from '../../config.js';
 import { ReplicationManager } from '../../replication/manager.js';
 import { Assignment, WriteConcern as Concern } from '../../replication/types.js';
 import {
-  AdminServer, AgentStats, AssignBatchRequest, AssignRequest, FenceRequest, HealthReply, RepoState, RepoStateResult, RepoStatesRequest, Role,
+  AdminServer, AgentStats, AssignBatchRequest, AssignRequest, FenceRequest, HealthReply, RepoState, RepoStateBatch, RepoStatesRequest, Role,
   SetRoutesRequest, WriteConcern,
 } from '../../../../proto/gen/govc/v1/admin.js';
 import { RouteEntry } from '../../replication/routing-table.js';
 import { grpcError } from './status.js';
+import { asMessage } from './encoded-reply.js';
+import { encodeStateBatch, repoStateReply, type StateResult } from './repo-state.js';
 
 export interface AgentInfo {
   stats(): AgentStats;
@@ -71,7 +73,7 @@ export function toRoutes(req: SetRoutesRequest): RouteEntry[] {
 }
 
 /** One answer of a batch: what the single call would have answered, its error as a status code and message. */
-async function attempt(fn: () => RepoState | Promise<RepoState>): Promise<RepoStateResult> {
+async function attempt<S extends StateResult['state']>(fn: () => S | Promise<S>): Promise<Omit<StateResult, 'state'> & { state: S | undefined }> {
   try {
     return { code: 0, message: '', state: await fn() };
   } catch (e) {
@@ -82,21 +84,22 @@ async function attempt(fn: () => RepoState | Promise<RepoState>): Promise<RepoSt
 
 export function adminService(manager: ReplicationManager, info: AgentInfo): AdminServer {
   const assign = (req: AssignRequest) => manager.assign(toAssignment(req), req.defaultBranch);
+  // Encoded in a worker when there are many refs (repo-state.ts); the definition sends such bytes as they are (server.ts).
   const state = (repo: string) => {
     checkRepo(repo);
-    return manager.state(repo);
+    return repoStateReply(manager, repo);
   };
   return {
     assign: unary(assign),
     // Every item is accepted (and queued for saving) before any is awaited: the batch costs one write + one fsync.
     assignBatch: unary(async (req: AssignBatchRequest) => ({ results: await Promise.all(req.assignments.map((a) => attempt(() => assign(a)))) })),
-    getRepoStates: unary(async (req: RepoStatesRequest) => ({ results: await Promise.all(req.repos.map((r) => attempt(() => state(r)))) })),
+    getRepoStates: unary(async (req: RepoStatesRequest) => asMessage<RepoStateBatch>(encodeStateBatch(await Promise.all(req.repos.map((r) => attempt(() => state(r))))))),
     remove: unary(async (req: { repo: string; epoch: number }) => {
       checkRepo(req.repo);
       await manager.remove(req.repo, req.epoch);
       return {};
     }),
-    getRepoState: unary((req: { repo: string }) => state(req.repo)),
+    getRepoState: unary(async (req: { repo: string }) => asMessage<RepoState>(await state(req.repo))),
     fence: unary(async (req: FenceRequest) => {
       checkRepo(req.repo);
       if (!Number.isSafeInteger(req.epoch) || req.epoch < 1) throw invalid('invalid_epoch', 'epoch must be a positive integer');

@@ -4,6 +4,7 @@ import { ReplicationManager } from '../../replication/manager.js';
 import { AdminService } from '../../../../proto/gen/govc/v1/admin.js';
 import { ReplicationService } from '../../../../proto/gen/govc/v1/replication.js';
 import { AgentInfo, adminService } from './admin-service.js';
+import { acceptingEncoded } from './encoded-reply.js';
 import { replicationService } from './replication-service.js';
 import { makeTokenCheck, unauthenticated } from './status.js';
 
@@ -35,7 +36,8 @@ function guarded(impl: UntypedServiceImplementation, ok: (md: Metadata) => boole
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<{ port: number; close(): Promise<void> }> {
   const server = new Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024, 'grpc.max_send_message_length': 8 * 1024 * 1024 });
   const ok = makeTokenCheck(opts.token);
-  server.addService(AdminService, guarded(adminService(opts.manager, opts.info), ok));
+  // RepoStates of many refs are encoded in a worker: their replies arrive as bytes (encoded-reply.ts).
+  server.addService(acceptingEncoded(AdminService), guarded(adminService(opts.manager, opts.info), ok));
   server.addService(ReplicationService, guarded(replicationService(opts.manager), ok));
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const port = await new Promise<number>((res, rej) =>

@@ -6,7 +6,9 @@ import { pathLimitProblem } from '../../../git/tree-shape.js';
 import type { Limits } from '../../../limits.js';
 import { offerChunk, RECORD_HEADER } from '../../../store/arena.js';
 import { takePreparedContent } from '../json-offload.js';
-import { createCommit, FileWrite } from '../../../commands/commit.js';
+import { FileWrite } from '../../../commands/commit.js';
+import { commitOffLoop } from '../../../commands/commit-off-loop.js';
+import { repositoryReplaced } from '../../../commands/bundle-import.js';
 import { IdentityInput, toIdentity } from '../../../commands/identity.js';
 import { decodeCursor } from '../../../commands/log.js';
 import { historyOffLoop, sendJsonReply } from '../../../commands/off-loop.js';
@@ -103,15 +105,19 @@ export function commitRoutes(app: FastifyInstance, { store, limits }: RouteConte
       },
     },
   }, async (req, reply) => {
-    const repo = store.get(req.params.repo);
+    const name = req.params.repo;
+    const repo = store.get(name);
     const b = req.body;
     const now = new Date();
     const author = toIdentity(b.author, 'author', now);
     const committer = b.committer ? toIdentity(b.committer, 'committer', now) : author;
     const files: FileWrite[] = (b.files ?? []).map((f) => ({ path: f.path, content: decodeContent(f, limits), mode: f.mode ?? '100644' }));
-    const result = createCommit(repo, {
+    // Large commits are computed in a worker (commands/commit-off-loop.ts), small ones here.
+    const result = await commitOffLoop(repo, {
       branch: b.branch, message: b.message, author, committer, files, deletes: b.deletes ?? [], expectedHead: b.expectedHead,
       createBranch: b.createBranch,
+    }, (current) => {
+      if (store.get(name) !== current) throw repositoryReplaced(name);
     });
     return reply.status(201).header('x-govc-seq', String(result.seq)).send(result);
   });
