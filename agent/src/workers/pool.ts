@@ -29,8 +29,6 @@ let options: WorkerPoolOptions = { threads: Math.max(2, Math.min(4, availablePar
  */
 export type PoolKind = 'tasks' | 'streams' | 'queries';
 const pools = new Map<PoolKind, Piscina>();
-/** Each pool's tasks not yet settled, so that tasks a dead pool would leave queued forever can be failed. */
-const unsettled = new Map<PoolKind, Set<AbortController>>();
 const KIND_OF: Record<TaskName, PoolKind> = {
   importBundle: 'tasks', parseJsonBody: 'tasks', replicaChange: 'tasks', exportBundle: 'streams', replicationSnapshot: 'streams',
   compare: 'queries', history: 'queries', listTree: 'queries', listRefs: 'queries', merge: 'queries', commit: 'queries', repoState: 'queries',
@@ -59,24 +57,20 @@ export function workerPool(kind: PoolKind = 'tasks'): Piscina {
       maxQueue: options.maxQueue ?? QUEUE_PER_THREAD[kind] * options.threads,
     });
     // A thread that dies before it is ready (killed, out of memory while starting) leaves piscina with no thread and
-    // its queued tasks waiting for one it never starts: they would wait forever. Once no thread is left, every task
-    // still unsettled is such a task (one on a dead thread was failed already) and is failed, 503, to be retried.
+    // the tasks queued for it waiting for one it never starts: they would wait forever. A pool left with tasks queued
+    // and no thread is replaced: destroying it fails those tasks (503 worker_failed, to be retried), and the next task
+    // starts a new pool.
     const started = pool;
     started.on('workerDestroy', () => setImmediate(() => {
-      if (pools.get(kind) === started && started.threads.length === 0) failUnsettled(kind);
+      if (pools.get(kind) !== started || started.threads.length > 0 || started.queueSize === 0) return;
+      pools.delete(kind);
+      void started.destroy();
     }));
     // piscina reports a thread's error outside any task here; the task's own failure is what the client sees.
     started.on('error', () => {});
     pools.set(kind, pool);
   }
   return pool;
-}
-
-function failUnsettled(kind: PoolKind): void {
-  const waiting = unsettled.get(kind);
-  if (!waiting) return;
-  for (const c of waiting) c.abort(new Error('no worker thread is left to run it'));
-  waiting.clear();
 }
 
 /** A task's unexpected failure (a bug): the message and stack come back for the log, the client gets a 500. */
@@ -90,22 +84,14 @@ export class WorkerTaskBug extends Error {
  */
 export async function runInWorker<T>(name: TaskName, input: unknown, transferList?: TransferListItem[]): Promise<T> {
   let result: TaskResult<T>;
-  const poolKind = KIND_OF[name];
-  const abort = new AbortController();
-  let waiting = unsettled.get(poolKind);
-  if (!waiting) unsettled.set(poolKind, (waiting = new Set()));
-  waiting.add(abort);
   try {
-    result = (await workerPool(poolKind).run(input, { name, transferList: transferList as never, signal: abort.signal })) as TaskResult<T>;
+    result = (await workerPool(KIND_OF[name]).run(input, { name, transferList: transferList as never })) as TaskResult<T>;
   } catch (e) {
-    const reason: unknown = abort.signal.aborted ? abort.signal.reason : e;
-    const message = reason instanceof Error ? reason.message : String(reason);
+    const message = e instanceof Error ? e.message : String(e);
     if (/queue is at limit/i.test(message)) {
       throw new GovcError('unavailable', 'workers_busy', 'too many heavy requests are waiting; retry shortly');
     }
     throw new GovcError('unavailable', 'worker_failed', `the worker thread handling this request stopped (${message}); nothing was changed, retry`);
-  } finally {
-    waiting.delete(abort);
   }
   if (result.ok) return result.value;
   if ('bug' in result) {
