@@ -4,7 +4,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from './free-port.js';
+import { freePort, isAddressInUse } from './free-port.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/limits.js';
 import { createLogger } from '../../src/logger.js';
 import { RepositoryStore } from '../../src/store/repository-store.js';
@@ -83,7 +83,18 @@ export interface AgentProcess {
 
 /** Runs the built agent as a real process (for kill -9 and restart tests). */
 export async function spawnAgent(env: Record<string, string>, opts: { port?: number; cwd?: string; readyTimeoutMs?: number } = {}): Promise<AgentProcess> {
-  const p = opts.port ?? (await freePort());
+  // The port chosen here may be taken by another process before the agent binds it (free-port.ts): then another one.
+  for (let attempt = 1; ; attempt++) {
+    const p = opts.port ?? (await freePort());
+    try {
+      return await spawnAgentOn(p, env, opts);
+    } catch (e) {
+      if (opts.port !== undefined || attempt === 3 || !(isAddressInUse(e) && String(e).includes(`:${p}`))) throw e;
+    }
+  }
+}
+
+async function spawnAgentOn(p: number, env: Record<string, string>, opts: { cwd?: string; readyTimeoutMs?: number }): Promise<AgentProcess> {
   const child = spawn(process.execPath, [AGENT_ENTRY], {
     cwd: opts.cwd,
     env: { ...process.env, GOVC_HTTP_ADDR: `127.0.0.1:${p}`, GOVC_LOG_LEVEL: 'warn', ...env },
@@ -102,7 +113,10 @@ export async function spawnAgent(env: Record<string, string>, opts: { port?: num
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`agent did not become ready: ${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL'); // a child left running would keep the test process from ever exiting
+      throw new Error(`agent did not become ready: ${out}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

@@ -2,6 +2,7 @@
 import { Metadata, credentials, ServiceError, status } from '@grpc/grpc-js';
 import { AdminClient, AssignRequest, RepoState, Role, WriteConcern } from '../../../proto/gen/govc/v1/admin.js';
 import { AgentProcess, commitBody, freePort, spawnAgent, tempDir } from './agent.js';
+import { isAddressInUse } from './free-port.js';
 
 export const TOKEN = 'test-token-0123456789abcdef';
 
@@ -53,6 +54,17 @@ export class Admin {
 }
 
 export async function startNode(name: string, env: Record<string, string> = {}, reuse?: Node): Promise<Node> {
+  // New ports when another process took one of ours between the check and the bind (free-port.ts); a restart keeps its own.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNodeOnce(name, env, reuse);
+    } catch (e) {
+      if (reuse || attempt === 3 || !isAddressInUse(e)) throw e;
+    }
+  }
+}
+
+async function startNodeOnce(name: string, env: Record<string, string>, reuse?: Node): Promise<Node> {
   const grpc = reuse?.grpc ?? `127.0.0.1:${await freePort()}`;
   const dataDir = reuse?.dataDir ?? tempDir(`govc-repl-${name}-`);
   const httpPort = reuse?.httpPort ?? (await freePort());
@@ -64,8 +76,13 @@ export async function startNode(name: string, env: Record<string, string> = {}, 
   return { name, grpc, httpPort, dataDir, env: fullEnv, proc, admin: reuse?.admin ?? new Admin(grpc) };
 }
 
+/** n agents; when one cannot start, those that did are stopped (left running, they would keep the test process alive). */
 export async function startCluster(n: number, env: Record<string, string> = {}): Promise<Node[]> {
-  return Promise.all(Array.from({ length: n }, (_, i) => startNode(`n${i}`, env)));
+  const started = await Promise.allSettled(Array.from({ length: n }, (_, i) => startNode(`n${i}`, env)));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (!failed) return started.map((s) => (s as PromiseFulfilledResult<Node>).value);
+  await stopAll(started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
+  throw failed.reason;
 }
 
 export async function assignAll(nodes: Node[], repo: string, primary: Node, epoch: number, writeConcern = WriteConcern.WRITE_CONCERN_QUORUM, only?: Node[]): Promise<void> {
